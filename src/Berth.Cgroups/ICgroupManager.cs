@@ -1,0 +1,55 @@
+namespace Berth.Cgroups;
+
+/// <summary>
+/// One container's cgroup across every mounted hierarchy of the host's layout (v1 controllers,
+/// the v2 unified tree, or both on a hybrid host). The backend is chosen once by
+/// <see cref="CgroupManagerFactory"/> from <see cref="CgroupLayout.Detect"/>; callers never branch on the version.
+/// All failures throw <see cref="CgroupException"/> naming the file and the value.
+/// </summary>
+public interface ICgroupManager
+{
+    /// <summary>The container's path relative to each hierarchy's root, such as <c>/user.slice/berth/abc</c>.</summary>
+    string Path { get; }
+
+    /// <summary>The absolute directory of this cgroup in each mounted hierarchy, keyed by controller list or <c>unified</c>.</summary>
+    IReadOnlyDictionary<string, string> Directories { get; }
+
+    /// <summary>
+    /// Creates the cgroup directories (and missing parents) and applies <paramref name="resources"/>.
+    /// Refuses, before creating anything, limits the kernel cannot honour here. On failure removes what it created.
+    /// </summary>
+    void Create(CgroupResources resources);
+
+    /// <summary>Applies changed limits to an existing cgroup (<c>berth update</c>); null fields are left as they are.</summary>
+    void Update(CgroupResources resources);
+
+    /// <summary>Moves process <paramref name="pid"/> (all its threads; 0 = the caller) into this cgroup in every hierarchy.</summary>
+    void AddProcess(int pid);
+
+    /// <summary>The pids of every process in the cgroup (and its descendants), read from the kernel.</summary>
+    IReadOnlyList<int> GetPids();
+
+    /// <summary>Freezes (true) or thaws (false) every process in the cgroup and waits until the kernel reports the state.</summary>
+    void SetFrozen(bool frozen);
+
+    /// <summary>Whether the cgroup is frozen now.</summary>
+    bool IsFrozen();
+
+    /// <summary>Sends <paramref name="signal"/> to every process in the cgroup (v2 SIGKILL uses <c>cgroup.kill</c>).</summary>
+    void Signal(int signal);
+
+    /// <summary>Reads CPU, memory, pids and I/O statistics.</summary>
+    CgroupStats GetStats();
+
+    /// <summary>How many times the OOM killer killed a process in this cgroup.</summary>
+    long OomKillCount();
+
+    /// <summary>
+    /// Removes the cgroup directories (deepest first), killing what still runs inside when <paramref name="kill"/> is set.
+    /// Missing directories are not an error; a directory that stays busy throws.
+    /// </summary>
+    void Destroy(bool kill = true);
+
+    /// <summary>Whether the cgroup directory exists in the hierarchies.</summary>
+    bool Exists();
+}
