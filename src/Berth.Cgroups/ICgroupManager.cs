@@ -3,8 +3,8 @@ namespace Berth.Cgroups;
 /// <summary>
 /// One container's cgroup across every mounted hierarchy of the host's layout (v1 controllers,
 /// the v2 unified tree, or both on a hybrid host). The backend is chosen once by
-/// <see cref="CgroupManagerFactory"/> from <see cref="CgroupLayout.Detect"/>; callers never branch on the version.
-/// All failures throw <see cref="CgroupException"/> naming the file and the value.
+/// <c>CgroupManagerFactory</c> from <c>CgroupLayout.Detect</c>; callers never branch on the version.
+/// All failures throw <c>CgroupException</c> naming the file and the value.
 /// </summary>
 public interface ICgroupManager
 {

@@ -33,6 +33,6 @@ public sealed class LinuxException : Exception
     private static string Format(string syscall, int errno, string? detail)
     {
         var what = detail is null ? syscall : $"{syscall} {detail}";
-        return $"{what}: {Errno.Name(errno)} ({Marshal.GetPInvokeErrorMessage(errno)})";
+        return $"{what}: {Berth.Linux.Errno.Name(errno)} ({Marshal.GetPInvokeErrorMessage(errno)})";
     }
 }
