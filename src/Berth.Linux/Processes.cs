@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Berth.Linux;
+
+/// <summary>
+/// Process creation and reaping without fork: posix_spawn (vfork+exec in glibc, so no managed code
+/// ever runs in the child) and a direct execve for processes that replace themselves.
+/// </summary>
+public static unsafe class Processes
+{
+    private const short POSIX_SPAWN_SETSIGDEF = 0x04;
+    private const short POSIX_SPAWN_SETSIGMASK = 0x08;
+    private const short POSIX_SPAWN_SETSID = 0x80;
+    private const int WNOHANG = 1;
+    private const int __WALL = 0x40000000;
+
+    /// <summary>
+    /// Starts a program with posix_spawn from the calling thread, so the child inherits the thread's namespaces
+    /// (after <see cref="Namespaces.Unshare"/>). Signals start at their defaults and unblocked.
+    /// </summary>
+    /// <returns>The child's pid.</returns>
+    /// <exception cref="LinuxException">posix_spawn failed (such as ENOENT for a missing program).</exception>
+    public static int Spawn(SpawnOptions options)
+    {
+        var fa = NativeMemory.AllocZeroed(256);
+        var attr = NativeMemory.AllocZeroed(512);
+        var moved = new List<int>();
+        using var strings = new NativeStrings();
+        try
+        {
+            Check(Libc.posix_spawn_file_actions_init(fa), "posix_spawn_file_actions_init");
+            Check(Libc.posix_spawnattr_init(attr), "posix_spawnattr_init");
+            // Move every source above all targets first, so that a dup2 never clobbers a source still needed
+            // and never degenerates to dup2(fd, fd), which would leave close-on-exec set.
+            var minHigh = options.Fds.Count == 0 ? 3 : Math.Max(options.Fds.Values.Max(), options.Fds.Keys.Max()) + 1;
+            foreach (var (src, dst) in options.Fds)
+            {
+                var high = Fd.DupAbove(src, Math.Max(minHigh, 10));
+                moved.Add(high);
+                Check(Libc.posix_spawn_file_actions_adddup2(fa, high, dst), "posix_spawn_file_actions_adddup2");
+            }
+            ulong none = 0, all = ~0UL;
+            Check(Libc.posix_spawnattr_setsigmask(attr, &none), "posix_spawnattr_setsigmask");
+            Check(Libc.posix_spawnattr_setsigdefault(attr, &all), "posix_spawnattr_setsigdefault");
+            var flags = (short)(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (options.NewSession ? POSIX_SPAWN_SETSID : 0));
+            Check(Libc.posix_spawnattr_setflags(attr, flags), "posix_spawnattr_setflags");
+
+            var path = strings.Add(options.Path);
+            var argv = strings.Array(options.Args);
+            var envp = strings.Array(options.Env);
+            int pid;
+            var rc = Libc.posix_spawn(&pid, path, fa, attr, argv, envp);
+            if (rc != 0) throw new LinuxException("posix_spawn", rc, options.Path);
+            return pid;
+        }
+        finally
+        {
+            foreach (var fd in moved) Fd.Close(fd);
+            Libc.posix_spawn_file_actions_destroy(fa);
+            Libc.posix_spawnattr_destroy(attr);
+            NativeMemory.Free(fa);
+            NativeMemory.Free(attr);
+        }
+    }
+
+    /// <summary>
+    /// execve(2): replaces the calling process. Returns only by throwing. The caller resets signals first
+    /// (<see cref="Signals.ResetAllForExec"/>).
+    /// </summary>
+    public static void Exec(string path, IReadOnlyList<string> args, IReadOnlyList<string> env)
+    {
+        var strings = new NativeStrings();
+        var p = strings.Add(path);
+        var argv = strings.Array(args);
+        var envp = strings.Array(env);
+        Libc.execve(p, argv, envp);
+        var errno = Marshal.GetLastPInvokeError();
+        strings.Dispose();
+        throw new LinuxException("execve", errno, path);
+    }
+
+    /// <summary>waitpid(2) blocking for <paramref name="pid"/> (-1 = any child), retrying on EINTR.</summary>
+    /// <returns>The status, or null when there is no such child (ECHILD).</returns>
+    public static WaitStatus? Wait(int pid)
+    {
+        int status;
+        while (true)
+        {
+            var r = Libc.waitpid(pid, &status, __WALL);
+            if (r > 0) return new WaitStatus(r, status);
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.EINTR) continue;
+            if (errno == Errno.ECHILD) return null;
+            throw new LinuxException("waitpid", errno, pid.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>waitpid(2) with WNOHANG: a status if a child (of <paramref name="pid"/>, -1 = any) has exited, else null.</summary>
+    public static WaitStatus? TryWait(int pid)
+    {
+        int status;
+        var r = Libc.waitpid(pid, &status, WNOHANG | __WALL);
+        return r > 0 ? new WaitStatus(r, status) : null;
+    }
+
+    /// <summary>The calling thread's id.</summary>
+    public static int GetTid() => (int)Libc.syscall(Libc.SYS_gettid, 0, 0, 0, 0, 0, 0);
+
+    /// <summary>The calling process's id.</summary>
+    public static int GetPid() => Libc.getpid();
+
+    /// <summary>Whether the effective user is root.</summary>
+    public static bool IsRoot => Libc.geteuid() == 0;
+
+    /// <summary>setsid(2).</summary>
+    public static void NewSession()
+    {
+        if (Libc.setsid() < 0) throw LinuxException.FromLastError("setsid");
+    }
+
+    /// <summary>
+    /// The start time of <paramref name="pid"/> in clock ticks since boot (field 22 of /proc/PID/stat),
+    /// or null if it does not exist. Together with the pid it names one process across pid reuse.
+    /// </summary>
+    public static ulong? StartTime(int pid)
+    {
+        string stat;
+        try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+        var close = stat.LastIndexOf(')');
+        if (close < 0) return null;
+        var fields = stat[(close + 2)..].Split(' ');
+        // fields[0] is field 3 (state); start time is field 22.
+        return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : null;
+    }
+
+    /// <summary>The one-letter state of <paramref name="pid"/> (field 3 of /proc/PID/stat: R, S, Z, …), or null if gone.</summary>
+    public static char? State(int pid)
+    {
+        string stat;
+        try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (IOException) { return null; }
+        var close = stat.LastIndexOf(')');
+        return close < 0 || close + 2 >= stat.Length ? null : stat[close + 2];
+    }
+
+    /// <summary>Whether <paramref name="pid"/> still names the process that started at <paramref name="startTime"/> and is not a zombie.</summary>
+    public static bool IsAlive(int pid, ulong startTime)
+        => pid > 0 && StartTime(pid) == startTime && State(pid) is not (null or 'Z' or 'X');
+
+    private static void Check(int rc, string what)
+    {
+        if (rc != 0) throw new LinuxException(what, rc);
+    }
+
+    /// <summary>NUL-terminated UTF-8 strings and string arrays in native memory, freed together.</summary>
+    private sealed class NativeStrings : IDisposable
+    {
+        private readonly List<nint> _blocks = [];
+
+        public byte* Add(string s)
+        {
+            var bytes = Encoding.UTF8.GetByteCount(s);
+            var p = (byte*)NativeMemory.Alloc((nuint)bytes + 1);
+            Encoding.UTF8.GetBytes(s, new Span<byte>(p, bytes));
+            p[bytes] = 0;
+            _blocks.Add((nint)p);
+            return p;
+        }
+
+        public byte** Array(IReadOnlyList<string> items)
+        {
+            var arr = (byte**)NativeMemory.Alloc((nuint)(items.Count + 1), (nuint)sizeof(byte*));
+            _blocks.Add((nint)arr);
+            for (var i = 0; i < items.Count; i++) arr[i] = Add(items[i]);
+            arr[items.Count] = null;
+            return arr;
+        }
+
+        public void Dispose()
+        {
+            foreach (var b in _blocks) NativeMemory.Free((void*)b);
+            _blocks.Clear();
+        }
+    }
+}
