@@ -14,6 +14,10 @@ namespace Berth.Runtime.Spec;
 [JsonSerializable(typeof(RuntimeSpec))]
 [JsonSerializable(typeof(ProcessSpec))]
 [JsonSerializable(typeof(ResourcesSpec))]
+[JsonSerializable(typeof(State.ContainerState))]
+[JsonSerializable(typeof(State.OciState))]
+[JsonSerializable(typeof(List<State.OciState>))]
+[JsonSerializable(typeof(List<int>))]
 public sealed partial class SpecJsonContext : JsonSerializerContext
 {
 }

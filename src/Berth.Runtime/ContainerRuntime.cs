@@ -1,0 +1,339 @@
+using System.Globalization;
+using System.Text.Json;
+using Berth.Cgroups;
+using Berth.Linux;
+using Berth.Runtime.Hooks;
+using Berth.Runtime.Monitor;
+using Berth.Runtime.Spec;
+using Berth.Runtime.State;
+
+namespace Berth.Runtime;
+
+/// <summary>
+/// The OCI runtime operations over one state root: create, start, state, kill, delete, pause, resume, update,
+/// stats, list. Each call is independent (the CLI runs one per process); the per-container monitor keeps the
+/// container and its exit status between calls.
+/// </summary>
+public sealed class ContainerRuntime
+{
+    private readonly RuntimeOptions _options;
+    private CgroupLayout? _layout;
+
+    public ContainerRuntime(RuntimeOptions options)
+    {
+        _options = options;
+        Store = new StateStore(options.Root);
+    }
+
+    /// <summary>The state root.</summary>
+    public StateStore Store { get; }
+
+    private CgroupLayout Layout => _layout ??= CgroupLayout.Detect();
+
+    private ICgroupManager Cgroup(ContainerState s) => CgroupManagerFactory.Create(Layout, s.CgroupPath, s.CgroupParent);
+
+    /// <summary>
+    /// Creates a container from <paramref name="options"/>.Bundle: validates everything, creates the cgroup and
+    /// state, starts the monitor and waits until the init is ready and blocked before the payload.
+    /// On any failure nothing is left behind.
+    /// </summary>
+    /// <returns>The init's host pid.</returns>
+    public int Create(string id, CreateOptions options)
+    {
+        var (bundle, spec, rootfs, cgroup) = Prepare(id, options);
+        if (spec.Process!.Terminal && options.ConsoleSocket is null)
+            throw new RuntimeException("process.terminal is true: --console-socket is required to create a container in the background");
+        var dir = Store.CreateDir(id);
+        var state = NewState(id, bundle, rootfs, spec, options);
+        try
+        {
+            Materialize(dir, bundle, spec, state, cgroup);
+            var (r, w) = Fd.Pipe();
+            int monitor;
+            try
+            {
+                monitor = Processes.Spawn(new SpawnOptions
+                {
+                    Path = _options.BerthPath,
+                    Args = ["berth", "__monitor", dir],
+                    Env = [],
+                    NewSession = true,
+                    Fds = new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2, [w] = ContainerMonitor.ResultFd },
+                });
+            }
+            finally { Fd.Close(w); }
+            var result = System.Text.Encoding.UTF8.GetString(ReadAll(r)).Trim();
+            Fd.Close(r);
+            if (!result.StartsWith("ok ", StringComparison.Ordinal))
+            {
+                Processes.Wait(monitor);
+                throw new RuntimeException(result.StartsWith("error ", StringComparison.Ordinal) ? result[6..] : "container monitor exited unexpectedly");
+            }
+            var pid = int.Parse(result[3..], CultureInfo.InvariantCulture);
+            if (options.PidFile is { } pf) WritePidFile(pf, pid);
+            return pid;
+        }
+        catch
+        {
+            Cleanup(id, state, cgroup);
+            throw;
+        }
+    }
+
+    /// <summary>Lets a created container's init exec its payload, then runs the poststart hooks.</summary>
+    public void Start(string id)
+    {
+        var state = Store.Load(id);
+        var status = Status(state);
+        if (status != ContainerStatus.Created)
+            throw new RuntimeException($"cannot start container \"{id}\": it is {StateStore.StatusName(status)}, not created");
+        var fifo = Path.Combine(Store.Dir(id), StateStore.ExecFifo);
+        var fd = Fd.TryOpen(fifo, Fd.O_WRONLY | Fd.O_NONBLOCK, out var errno);
+        if (fd < 0)
+            throw errno == Errno.ENXIO ? new RuntimeException($"cannot start container \"{id}\": its init is gone")
+                : new LinuxException("open", errno, fifo);
+        try { Fd.WriteAll(fd, [0]); }
+        finally { Fd.Close(fd); }
+        File.Delete(fifo);
+        var spec = SpecLoader.Read(Path.Combine(Store.Dir(id), StateStore.ConfigFile));
+        try { HookRunner.Run("poststart", spec.Hooks?.Poststart, ContainerInitState(state, spec, "running")); }
+        catch (RuntimeException e) { Log?.Invoke("warning", e.Message); }
+    }
+
+    /// <summary>Where warnings go (the CLI points it at --log and stderr).</summary>
+    public Action<string, string>? Log { get; set; }
+
+    /// <summary>The OCI state of <paramref name="id"/>.</summary>
+    public OciState State(string id) => ToOci(Store.Load(id));
+
+    /// <summary>The OCI state of every container.</summary>
+    public List<OciState> List()
+    {
+        var list = new List<OciState>();
+        foreach (var id in Store.List())
+        {
+            try { list.Add(State(id)); }
+            catch (RuntimeException) { /* deleted meanwhile */ }
+        }
+        return list;
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to the init, or with <paramref name="all"/> to every process of the container.</summary>
+    public void Kill(string id, int signal, bool all)
+    {
+        var state = Store.Load(id);
+        var status = Status(state);
+        if (status is ContainerStatus.Stopped)
+            throw new RuntimeException($"cannot kill container \"{id}\": it is not running");
+        if (all)
+        {
+            Cgroup(state).Signal(signal);
+            return;
+        }
+        var pidfd = Pidfd.TryOpen(state.Pid);
+        if (pidfd < 0 || Processes.StartTime(state.Pid) != state.PidStartTime)
+        {
+            Fd.Close(pidfd);
+            throw new RuntimeException($"cannot kill container \"{id}\": it is not running");
+        }
+        try
+        {
+            var err = Pidfd.Signal(pidfd, signal);
+            if (err != 0 && err != Errno.ESRCH) throw new LinuxException("pidfd_send_signal", err, $"{Signals.Name(signal)} to {state.Pid}");
+        }
+        finally { Fd.Close(pidfd); }
+    }
+
+    /// <summary>
+    /// Deletes a stopped container (with <paramref name="force"/>, any container: its processes are killed first):
+    /// runs poststop hooks, removes its cgroup and state directory.
+    /// </summary>
+    public void Delete(string id, bool force)
+    {
+        var state = Store.Load(id);
+        var status = Status(state);
+        if (status != ContainerStatus.Stopped && !force)
+            throw new RuntimeException($"cannot delete container \"{id}\": it is {StateStore.StatusName(status)} (stop it first or use --force)");
+        var cgroup = Cgroup(state);
+        if (status != ContainerStatus.Stopped) StopEverything(state, cgroup);
+        WaitForMonitor(state);
+        RuntimeSpec? spec = null;
+        try { spec = SpecLoader.Read(Path.Combine(Store.Dir(id), StateStore.ConfigFile)); }
+        catch (RuntimeException) { /* a broken copy must not block the delete */ }
+        try { HookRunner.Run("poststop", spec?.Hooks?.Poststop, ContainerInitState(state, spec ?? new RuntimeSpec(), "stopped")); }
+        catch (RuntimeException e) { Log?.Invoke("warning", e.Message); }
+        Cleanup(id, state, cgroup);
+    }
+
+    /// <summary>Freezes every process of a running container.</summary>
+    public void Pause(string id)
+    {
+        var state = Store.Load(id);
+        var status = Status(state);
+        if (status != ContainerStatus.Running) throw new RuntimeException($"cannot pause container \"{id}\": it is {StateStore.StatusName(status)}");
+        Cgroup(state).SetFrozen(true);
+    }
+
+    /// <summary>Thaws a paused container.</summary>
+    public void Resume(string id)
+    {
+        var state = Store.Load(id);
+        var status = Status(state);
+        if (status != ContainerStatus.Paused) throw new RuntimeException($"cannot resume container \"{id}\": it is {StateStore.StatusName(status)}, not paused");
+        Cgroup(state).SetFrozen(false);
+    }
+
+    /// <summary>Changes the limits of a live container.</summary>
+    public void Update(string id, ResourcesSpec resources)
+    {
+        var state = Store.Load(id);
+        if (Status(state) == ContainerStatus.Stopped) throw new RuntimeException($"cannot update container \"{id}\": it is stopped");
+        Cgroup(state).Update(ResourceMapper.Map(resources));
+    }
+
+    /// <summary>The cgroup statistics of a container.</summary>
+    public CgroupStats Stats(string id)
+    {
+        var state = Store.Load(id);
+        if (Status(state) == ContainerStatus.Stopped) throw new RuntimeException($"container \"{id}\" is stopped");
+        return Cgroup(state).GetStats();
+    }
+
+    /// <summary>The host pids of every process in the container.</summary>
+    public IReadOnlyList<int> Pids(string id)
+    {
+        var state = Store.Load(id);
+        if (Status(state) == ContainerStatus.Stopped) throw new RuntimeException($"container \"{id}\" is not running");
+        return Cgroup(state).GetPids();
+    }
+
+    /// <summary>The status of a loaded state.</summary>
+    public ContainerStatus Status(ContainerState state)
+        => Store.Status(state, () =>
+        {
+            try { return Cgroup(state).IsFrozen(); }
+            catch (CgroupException) { return false; }
+        });
+
+    // ---- shared by create and run ----
+
+    internal (string Bundle, RuntimeSpec Spec, string Rootfs, ICgroupManager Cgroup) Prepare(string id, CreateOptions options)
+    {
+        StateStore.ValidateId(id);
+        if (Store.Exists(id)) throw new RuntimeException($"container \"{id}\" already exists");
+        var bundle = Path.GetFullPath(options.Bundle);
+        if (!Directory.Exists(bundle)) throw new RuntimeException($"bundle {bundle} does not exist");
+        var (spec, rootfs) = SpecLoader.Load(bundle);
+        if (options.ConsoleSocket is { } cs && !File.Exists(cs) && !Path.Exists(cs))
+            throw new RuntimeException($"--console-socket {cs} does not exist");
+        var cgroupPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? "berth/" + id : spec.Linux!.CgroupsPath!;
+        ICgroupManager cgroup;
+        try { cgroup = CgroupManagerFactory.Create(Layout, cgroupPath, _options.CgroupParent); }
+        catch (CgroupException e) { throw new RuntimeException("linux.cgroupsPath: " + e.Message, e); }
+        if (cgroup.Exists()) throw new RuntimeException($"linux.cgroupsPath: cgroup {cgroup.Path} is already in use");
+        return (bundle, spec, rootfs, cgroup);
+    }
+
+    internal ContainerState NewState(string id, string bundle, string rootfs, RuntimeSpec spec, CreateOptions options) => new()
+    {
+        Id = id,
+        Bundle = bundle,
+        Rootfs = rootfs,
+        Created = DateTimeOffset.UtcNow,
+        CgroupPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? "berth/" + id : spec.Linux!.CgroupsPath!,
+        CgroupParent = _options.CgroupParent,
+        ConsoleSocket = options.ConsoleSocket is null ? null : Path.GetFullPath(options.ConsoleSocket),
+        NoPivot = options.NoPivot,
+        NoNewKeyring = options.NoNewKeyring,
+        Annotations = spec.Annotations,
+    };
+
+    internal void Materialize(string dir, string bundle, RuntimeSpec spec, ContainerState state, ICgroupManager cgroup)
+    {
+        File.Copy(Path.Combine(bundle, "config.json"), Path.Combine(dir, StateStore.ConfigFile));
+        var resources = ResourceMapper.Map(spec.Linux?.Resources);
+        ResourceMapper.AllowDefaultDevices(resources);
+        try { cgroup.Create(resources); }
+        catch (CgroupException e) { throw new RuntimeException("linux.resources: " + e.Message, e); }
+        Nodes.MakeFifo(Path.Combine(dir, StateStore.ExecFifo), 0x192 /* 0622 */);
+        Store.Save(state);
+    }
+
+    /// <summary>Removes every trace of a container; tolerant of what is already gone.</summary>
+    internal void Cleanup(string id, ContainerState state, ICgroupManager cgroup)
+    {
+        if (state.MonitorPid > 0 && Processes.IsAlive(state.MonitorPid, state.MonitorStartTime) && state.MonitorPid != Processes.GetPid())
+            Signals.TryKill(state.MonitorPid, Signals.SIGKILL);
+        try { cgroup.Destroy(kill: true); }
+        catch (CgroupException e) { Log?.Invoke("warning", e.Message); }
+        try { Directory.Delete(Store.Dir(id), recursive: true); }
+        catch (DirectoryNotFoundException) { }
+    }
+
+    private void StopEverything(ContainerState state, ICgroupManager cgroup)
+    {
+        try
+        {
+            if (cgroup.IsFrozen()) cgroup.SetFrozen(false);
+            cgroup.Signal(Signals.SIGKILL);
+        }
+        catch (CgroupException e) { Log?.Invoke("warning", e.Message); }
+        if (state.Pid > 0 && Processes.StartTime(state.Pid) == state.PidStartTime)
+        {
+            var pidfd = Pidfd.TryOpen(state.Pid);
+            if (pidfd >= 0)
+            {
+                Pidfd.Signal(pidfd, Signals.SIGKILL);
+                Pidfd.WaitExit(pidfd, 5000);
+                Fd.Close(pidfd);
+            }
+        }
+    }
+
+    private static void WaitForMonitor(ContainerState state)
+    {
+        if (state.MonitorPid <= 0 || state.MonitorPid == Processes.GetPid()) return;
+        if (Processes.StartTime(state.MonitorPid) != state.MonitorStartTime) return;
+        var pidfd = Pidfd.TryOpen(state.MonitorPid);
+        if (pidfd < 0) return;
+        // The monitor records the exit and leaves within milliseconds of the init's death.
+        if (!Pidfd.WaitExit(pidfd, 3000)) Pidfd.Signal(pidfd, Signals.SIGKILL);
+        Fd.Close(pidfd);
+    }
+
+    private OciState ToOci(ContainerState s)
+    {
+        var status = Status(s);
+        return new OciState
+        {
+            Id = s.Id,
+            Pid = status is ContainerStatus.Stopped ? 0 : s.Pid,
+            Status = StateStore.StatusName(status),
+            Bundle = s.Bundle,
+            Rootfs = s.Rootfs,
+            Created = s.Created,
+            Owner = s.Owner,
+            Annotations = s.Annotations,
+            ExitCode = s.Exit?.ExitCode,
+            ExitSignal = s.Exit?.Signal,
+            OomKilled = s.Exit?.OomKilled,
+            Finished = s.Exit?.Finished,
+        };
+    }
+
+    private static string ContainerInitState(ContainerState state, RuntimeSpec spec, string status)
+        => Process.ContainerInit.StateJson(state, spec, status, state.Pid);
+
+    internal static void WritePidFile(string path, int pid)
+    {
+        var full = Path.GetFullPath(path);
+        var tmp = full + ".tmp";
+        File.WriteAllText(tmp, pid.ToString(CultureInfo.InvariantCulture));
+        File.Move(tmp, full, overwrite: true);
+    }
+
+    private static byte[] ReadAll(int fd) => Fd.ReadToEnd(fd);
+
+    /// <summary>Serializes an OCI state as <c>state</c> prints it.</summary>
+    public static string ToJson(OciState s) => JsonSerializer.Serialize(s, SpecJsonContext.Default.OciState);
+}

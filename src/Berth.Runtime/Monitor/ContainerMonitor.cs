@@ -1,0 +1,171 @@
+using System.Globalization;
+using Berth.Cgroups;
+using Berth.Linux;
+using Berth.Runtime.Hooks;
+using Berth.Runtime.Process;
+using Berth.Runtime.Spec;
+using Berth.Runtime.State;
+
+namespace Berth.Runtime.Monitor;
+
+/// <summary>
+/// The per-container monitor (<c>berth __monitor</c>): started by <c>create</c> in a session of its own, it is
+/// the container init's parent. It launches the init, runs the hooks that belong to the runtime's namespaces,
+/// reports the outcome to <c>create</c> over descriptor 3, then waits for the init, reaps orphans
+/// (PR_SET_CHILD_SUBREAPER) and records the exit code, the killing signal and OOM kills in state.json.
+/// </summary>
+public static class ContainerMonitor
+{
+    /// <summary>The descriptor on which <c>create</c> reads the monitor's result line.</summary>
+    public const int ResultFd = 3;
+
+    /// <summary>Runs the monitor; returns the process exit code.</summary>
+    public static int Run(string stateDir, string berthPath)
+    {
+        Prctl.SetChildSubreaper();
+        Prctl.SetName("berth-monitor");
+        var store = new StateStore(Path.GetDirectoryName(stateDir)!);
+        var id = Path.GetFileName(stateDir);
+        var state = store.Load(id);
+        int initPid;
+        ICgroupManager cgroup;
+        try
+        {
+            var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
+            cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
+            state.MonitorPid = Processes.GetPid();
+            state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
+            initPid = Setup(stateDir, berthPath, spec, state, store, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null);
+        }
+        catch (Exception e) when (e is RuntimeException or LinuxException or CgroupException or IOException)
+        {
+            Report("error " + e.Message);
+            return 1;
+        }
+        Report("ok " + initPid.ToString(CultureInfo.InvariantCulture));
+        Fd.Close(ResultFd);
+        DetachStdio();
+        Memory.Trim();
+
+        var status = WaitForInit(initPid);
+        RecordExit(store, id, status, cgroup);
+        return 0;
+    }
+
+    /// <summary>
+    /// Launches the init and drives it to <c>ready</c> (shared by the monitor and the foreground <c>run</c>).
+    /// On failure the init is killed and reaped and the error thrown. Saves the init's pid in the state.
+    /// </summary>
+    public static int Setup(string stateDir, string berthPath, RuntimeSpec spec, ContainerState state, StateStore store,
+        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler)
+    {
+        var (pid, sync) = InitLauncher.Launch(berthPath, stateDir, spec, stdio);
+        using (sync)
+        {
+            try
+            {
+                while (true)
+                {
+                    var msg = sync.Receive(out var fd);
+                    if (msg is null)
+                    {
+                        var st = Processes.Wait(pid);
+                        throw new RuntimeException($"container init exited during setup ({Describe(st)})");
+                    }
+                    if (msg == "ready") break;
+                    if (msg.StartsWith("error: ", StringComparison.Ordinal)) throw new RuntimeException(msg[7..]);
+                    if (msg == "pty")
+                    {
+                        if (ptyHandler is null) { Fd.Close(fd); throw new RuntimeException("process.terminal is true but nobody takes the terminal (use --console-socket)"); }
+                        ptyHandler(fd);
+                        continue;
+                    }
+                    if (msg == "hooks")
+                    {
+                        try
+                        {
+                            var json = ContainerInit.StateJson(state, spec, "created", pid);
+                            HookRunner.Run("prestart", spec.Hooks?.Prestart, json);
+                            HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, json);
+                            sync.Send("ok");
+                        }
+                        catch (RuntimeException e)
+                        {
+                            sync.TrySendError(e.Message);
+                            throw;
+                        }
+                        continue;
+                    }
+                    throw new RuntimeException($"unexpected message from container init: {msg}");
+                }
+            }
+            catch
+            {
+                if (Signals.TryKill(pid, Signals.SIGKILL) == 0) Processes.Wait(pid);
+                throw;
+            }
+        }
+        state.Pid = pid;
+        state.PidStartTime = Processes.StartTime(pid) ?? 0;
+        store.Save(state);
+        return pid;
+    }
+
+    /// <summary>Waits for the init to exit, reaping any orphan handed to us meanwhile.</summary>
+    public static WaitStatus WaitForInit(int initPid)
+    {
+        while (true)
+        {
+            var st = Processes.Wait(-1);
+            if (st is null) return new WaitStatus(initPid, 0x7f00); // no children: treat as exit 127 (lost)
+            if (st.Value.Pid == initPid)
+            {
+                while (Processes.TryWait(-1) is not null) { }
+                return st.Value;
+            }
+        }
+    }
+
+    /// <summary>Writes the exit of the init into state.json.</summary>
+    public static void RecordExit(StateStore store, string id, WaitStatus status, ICgroupManager cgroup)
+    {
+        long oom = 0;
+        try { oom = cgroup.OomKillCount(); }
+        catch (CgroupException) { /* cgroup already gone (force-deleted) */ }
+        try
+        {
+            var state = store.Load(id);
+            state.Exit = new ExitInfo
+            {
+                ExitCode = status.ShellStatus,
+                Signal = status.Signaled ? Signals.Name(status.Signal) : null,
+                OomKilled = oom > 0,
+                Finished = DateTimeOffset.UtcNow,
+            };
+            store.Save(state);
+        }
+        catch (Exception e) when (e is RuntimeException or IOException)
+        {
+            // delete --force removed the state while we waited: nothing left to record.
+        }
+    }
+
+    private static string Describe(WaitStatus? st)
+        => st is null ? "status unknown" : st.Value.Exited ? $"exit status {st.Value.ExitCode}" : $"killed by {Signals.Name(st.Value.Signal)}";
+
+    private static void Report(string line)
+    {
+        try { Fd.WriteAll(ResultFd, System.Text.Encoding.UTF8.GetBytes(line + "\n")); }
+        catch (LinuxException) { /* create went away */ }
+    }
+
+    private static void DetachStdio()
+    {
+        // Keep no copy of the container's stdio: whoever reads it must see EOF when the container exits.
+        using var devNull = Fd.Open("/dev/null", Fd.O_RDWR);
+        var n = devNull.DangerousGetHandle().ToInt32();
+        Fd.Dup2(n, 0);
+        Fd.Dup2(n, 1);
+        Fd.Dup2(n, 2);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Berth.Cgroups;
+using Berth.Linux;
+using Berth.Runtime.Hooks;
+using Berth.Runtime.Rootfs;
+using Berth.Runtime.Spec;
+using Berth.Runtime.State;
+
+namespace Berth.Runtime.Process;
+
+/// <summary>
+/// The container's first process before it becomes the payload. It is <c>berth</c> re-exec'd by the monitor
+/// from a thread that unshared the container's namespaces, so it starts as PID 1 in them; it joins its cgroup,
+/// builds the root file system, reports <c>ready</c>, waits on the exec FIFO for <c>start</c>, then execs.
+/// </summary>
+public static class ContainerInit
+{
+    /// <summary>The descriptor the monitor hands the init for the sync channel.</summary>
+    public const int SyncFd = 3;
+
+    /// <summary>Runs the init for the container whose state directory is <paramref name="stateDir"/>. Returns only on failure (exit code).</summary>
+    public static int Run(string stateDir)
+    {
+        using var sync = new SyncChannel(SyncFd);
+        try
+        {
+            RunCore(stateDir, sync);
+            return 0; // not reached: RunCore execs
+        }
+        catch (Exception e) when (e is RuntimeException or LinuxException or IOException or UnauthorizedAccessException
+                                      or Security.SecurityConfigException or CgroupException)
+        {
+            sync.TrySendError(e.Message);
+            return 1;
+        }
+    }
+
+    private static void RunCore(string stateDir, SyncChannel sync)
+    {
+        var state = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), SpecJsonContext.Default.ContainerState)!;
+        var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
+        var process = spec.Process!;
+        var namespaces = spec.Linux?.Namespaces ?? [];
+        // /proc is still the host's here, so /proc/self names our pid as the host sees it (hooks want that one).
+        var hostPid = int.Parse(new FileInfo("/proc/self").LinkTarget!, System.Globalization.CultureInfo.InvariantCulture);
+
+        if (process.OomScoreAdj is { } adj)
+            File.WriteAllText("/proc/self/oom_score_adj", adj.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
+        cgroup.AddProcess(0);
+        var newCgroupNs = namespaces.Any(n => n.Type == "cgroup" && string.IsNullOrEmpty(n.Path));
+        // The cgroup namespace's root is the cgroup its creator is in: unshare only after joining ours.
+        if (newCgroupNs) Namespaces.Unshare(NamespaceType.CLONE_NEWCGROUP);
+
+        // Opened read-write so that our own read blocks (a FIFO with no other writer would give EOF);
+        // `start` opens it for writing, which succeeds only while we hold it, and writes one byte.
+        using var fifo = Fd.Open(Path.Combine(stateDir, StateStore.ExecFifo), Fd.O_RDWR);
+        var consoleSocket = process.Terminal && state.ConsoleSocket is { } cs ? UnixSockets.Connect(cs) : -1;
+
+        var rootfs = new RootfsBuilder(spec, state.Rootfs, cgroup, newCgroupNs);
+        rootfs.Prepare();
+
+        var hooks = spec.Hooks;
+        if (hooks?.Prestart is { Count: > 0 } || hooks?.CreateRuntime is { Count: > 0 })
+        {
+            // These run in the runtime's namespaces, so the monitor runs them and answers.
+            sync.Send("hooks");
+            var answer = sync.Receive();
+            if (answer != "ok") throw new RuntimeException(answer?.StartsWith("error: ", StringComparison.Ordinal) == true ? answer[7..] : "monitor went away during hooks");
+        }
+        HookRunner.Run("createContainer", hooks?.CreateContainer, StateJson(state, spec, "created", hostPid));
+
+        rootfs.EnterRoot(state.NoPivot);
+        if (!string.IsNullOrEmpty(spec.Hostname)) HostIdentity.SetHostname(spec.Hostname);
+        if (!string.IsNullOrEmpty(spec.Domainname)) HostIdentity.SetDomainname(spec.Domainname);
+        rootfs.Finish();
+        if (spec.Linux?.Personality is { } persona)
+            Personality.Set(persona.Domain == "LINUX32" ? Personality.Linux32 : Personality.Linux);
+
+        if (process.Terminal)
+        {
+            var master = ProcessFinalizer.SetupTerminal(process, bindConsole: true);
+            if (consoleSocket >= 0)
+            {
+                UnixSockets.Send(consoleSocket, "/dev/ptmx"u8, [master]);
+                Fd.Close(consoleSocket);
+            }
+            else
+            {
+                sync.Send("pty", master);
+            }
+            Fd.Close(master);
+        }
+
+        var executable = ProcessFinalizer.ResolveExecutable(process);
+        sync.Send("ready");
+
+        Span<byte> one = stackalloc byte[1];
+        if (Fd.Read(fifo.DangerousGetHandle().ToInt32(), one) != 1) throw new RuntimeException("exec FIFO closed before start");
+        HookRunner.Run("startContainer", hooks?.StartContainer, StateJson(state, spec, "running", hostPid));
+        ProcessFinalizer.ExecPayload(process, executable, spec.Linux?.Seccomp);
+    }
+
+    /// <summary>The OCI state JSON hooks receive on stdin.</summary>
+    public static string StateJson(ContainerState state, RuntimeSpec spec, string status, int pid)
+    {
+        var s = new OciState
+        {
+            Id = state.Id, Pid = pid, Status = status, Bundle = state.Bundle, Rootfs = state.Rootfs,
+            Created = state.Created, Annotations = spec.Annotations,
+        };
+        return JsonSerializer.Serialize(s, SpecJsonContext.Default.OciState);
+    }
+}

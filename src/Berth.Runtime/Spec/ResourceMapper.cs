@@ -1,0 +1,73 @@
+using Berth.Cgroups;
+
+namespace Berth.Runtime.Spec;
+
+/// <summary>Turns <c>linux.resources</c> into the cgroup manager's version-independent limits.</summary>
+public static class ResourceMapper
+{
+    /// <summary>Maps <paramref name="r"/> (null = no limits).</summary>
+    public static CgroupResources Map(ResourcesSpec? r)
+    {
+        var c = new CgroupResources();
+        if (r is null) return c;
+        if (r.Memory is { } m)
+        {
+            c.MemoryLimit = m.Limit;
+            c.MemoryReservation = m.Reservation;
+            c.MemorySwap = m.Swap;
+            c.MemorySwappiness = m.Swappiness;
+            c.DisableOomKiller = m.DisableOOMKiller;
+        }
+        if (r.Cpu is { } cpu)
+        {
+            c.CpuShares = cpu.Shares;
+            c.CpuQuota = cpu.Quota;
+            c.CpuPeriod = cpu.Period;
+            c.CpuRealtimeRuntime = cpu.RealtimeRuntime;
+            c.CpuRealtimePeriod = cpu.RealtimePeriod;
+            c.CpusetCpus = string.IsNullOrEmpty(cpu.Cpus) ? null : cpu.Cpus;
+            c.CpusetMems = string.IsNullOrEmpty(cpu.Mems) ? null : cpu.Mems;
+        }
+        if (r.Pids is { } p) c.PidsLimit = p.Limit;
+        if (r.BlockIO is { } b)
+        {
+            c.BlkioWeight = b.Weight;
+            foreach (var w in b.WeightDevice ?? []) c.BlkioWeightDevices.Add(new BlkioDeviceWeight(w.Major, w.Minor, w.Weight, w.LeafWeight));
+            foreach (var t in b.ThrottleReadBpsDevice ?? []) c.ThrottleReadBps.Add(new BlkioDeviceRate(t.Major, t.Minor, t.Rate));
+            foreach (var t in b.ThrottleWriteBpsDevice ?? []) c.ThrottleWriteBps.Add(new BlkioDeviceRate(t.Major, t.Minor, t.Rate));
+            foreach (var t in b.ThrottleReadIOPSDevice ?? []) c.ThrottleReadIops.Add(new BlkioDeviceRate(t.Major, t.Minor, t.Rate));
+            foreach (var t in b.ThrottleWriteIOPSDevice ?? []) c.ThrottleWriteIops.Add(new BlkioDeviceRate(t.Major, t.Minor, t.Rate));
+        }
+        foreach (var h in r.HugepageLimits ?? []) c.HugepageLimits.Add(new HugepageLimit(h.PageSize, h.Limit));
+        if (r.Devices is { } devs)
+        {
+            var rules = new List<DeviceRule>();
+            for (var i = 0; i < devs.Count; i++)
+            {
+                var d = devs[i];
+                var type = string.IsNullOrEmpty(d.Type) ? 'a' : d.Type[0];
+                if (d.Type is { Length: > 1 } || type is not ('a' or 'c' or 'b'))
+                    throw new RuntimeException($"linux.resources.devices[{i}].type: \"{d.Type}\" must be a, c or b");
+                var access = string.IsNullOrEmpty(d.Access) ? "rwm" : d.Access;
+                if (access.Any(ch => ch is not ('r' or 'w' or 'm')))
+                    throw new RuntimeException($"linux.resources.devices[{i}].access: \"{d.Access}\" may only hold r, w and m");
+                rules.Add(new DeviceRule(d.Allow, type, d.Major, d.Minor, access));
+            }
+            c.Devices = rules;
+        }
+        if (r.Unified is { Count: > 0 })
+            throw new RuntimeException("linux.resources.unified: raw cgroup v2 files are not supported by berth");
+        return c;
+    }
+
+    /// <summary>
+    /// Appends allow rules for the device nodes every container gets (null, zero, full, random, urandom, tty,
+    /// the pty master and slaves), after the config's own rules, as other runtimes do.
+    /// </summary>
+    public static void AllowDefaultDevices(CgroupResources c)
+    {
+        if (c.Devices is null) return;
+        foreach (var (major, minor) in new (long, long?)[] { (1, 3), (1, 5), (1, 7), (1, 8), (1, 9), (5, 0), (5, 1), (5, 2), (136, null) })
+            c.Devices.Add(new DeviceRule(true, 'c', major, minor, "rwm"));
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Berth.Linux;
+using Berth.Runtime.Spec;
+
+namespace Berth.Runtime.State;
+
+/// <summary>
+/// The runtime's state root (default <c>/run/berth</c>): one directory per container holding
+/// <c>state.json</c>, a copy of <c>config.json</c> and, until <c>start</c>, the <c>exec.fifo</c>.
+/// </summary>
+public sealed partial class StateStore
+{
+    /// <summary>File names inside a container's state directory.</summary>
+    public const string StateFile = "state.json", ConfigFile = "config.json", ExecFifo = "exec.fifo";
+
+    /// <summary>Opens (without creating) the state root at <paramref name="root"/>.</summary>
+    public StateStore(string root)
+    {
+        Root = Path.GetFullPath(root);
+    }
+
+    /// <summary>The absolute state root.</summary>
+    public string Root { get; }
+
+    /// <summary>The state directory of container <paramref name="id"/>.</summary>
+    public string Dir(string id) => Path.Combine(Root, id);
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")]
+    private static partial Regex IdPattern();
+
+    /// <summary>Checks a container id: letters, digits and <c>_ . + -</c>, at most 128 characters, not starting with a symbol.</summary>
+    /// <exception cref="RuntimeException">The id is not valid.</exception>
+    public static void ValidateId(string id)
+    {
+        if (!IdPattern().IsMatch(id))
+            throw new RuntimeException($"invalid container id \"{id}\": use 1-128 letters, digits, '_', '.', '+' or '-', starting with a letter or digit");
+    }
+
+    /// <summary>Whether container <paramref name="id"/> exists.</summary>
+    public bool Exists(string id) => File.Exists(Path.Combine(Dir(id), StateFile)) || Directory.Exists(Dir(id));
+
+    /// <summary>
+    /// Creates the state directory of a new container; fails if the id is taken. The directory is mode 0711 and
+    /// its parent (the root) is created 0711 if missing.
+    /// </summary>
+    public string CreateDir(string id)
+    {
+        ValidateId(id);
+        Directory.CreateDirectory(Root);
+        var dir = Dir(id);
+        try
+        {
+            Directory.CreateDirectory(Root);
+            if (Directory.Exists(dir)) throw new RuntimeException($"container \"{id}\" already exists");
+            var info = Directory.CreateDirectory(dir);
+            if (info.Exists && Directory.EnumerateFileSystemEntries(dir).Any())
+                throw new RuntimeException($"container \"{id}\" already exists");
+            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+        catch (IOException e)
+        {
+            throw new RuntimeException($"cannot create state directory {dir}: {e.Message}", e);
+        }
+        return dir;
+    }
+
+    /// <summary>Reads the state of <paramref name="id"/>.</summary>
+    /// <exception cref="RuntimeException">No such container, or its state is unreadable.</exception>
+    public ContainerState Load(string id)
+    {
+        ValidateId(id);
+        var file = Path.Combine(Dir(id), StateFile);
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(file); }
+        catch (FileNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
+        catch (DirectoryNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, SpecJsonContext.Default.ContainerState)
+                ?? throw new RuntimeException($"state of container \"{id}\" is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new RuntimeException($"state of container \"{id}\" is corrupt ({file}): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes <paramref name="state"/> atomically (temporary file, then rename).</summary>
+    public void Save(ContainerState state)
+    {
+        var dir = Dir(state.Id);
+        var tmp = Path.Combine(dir, $".state.{Environment.ProcessId}.tmp");
+        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(state, SpecJsonContext.Default.ContainerState));
+        File.Move(tmp, Path.Combine(dir, StateFile), overwrite: true);
+    }
+
+    /// <summary>The ids of every container under the root (those with a state file), sorted.</summary>
+    public IReadOnlyList<string> List()
+    {
+        if (!Directory.Exists(Root)) return [];
+        return Directory.EnumerateDirectories(Root)
+            .Where(d => File.Exists(Path.Combine(d, StateFile)))
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// The container's status, derived from the kernel rather than trusted from the file: a recorded exit or a
+    /// vanished init means stopped; an init still waiting on the exec FIFO means created.
+    /// </summary>
+    public ContainerStatus Status(ContainerState state, Func<bool>? isFrozen = null)
+    {
+        if (state.Exit is not null || state.Error is not null) return ContainerStatus.Stopped;
+        if (state.Pid == 0)
+            return Processes.IsAlive(state.MonitorPid, state.MonitorStartTime) ? ContainerStatus.Creating : ContainerStatus.Stopped;
+        if (!Processes.IsAlive(state.Pid, state.PidStartTime)) return ContainerStatus.Stopped;
+        if (File.Exists(Path.Combine(Dir(state.Id), ExecFifo))) return ContainerStatus.Created;
+        return isFrozen?.Invoke() == true ? ContainerStatus.Paused : ContainerStatus.Running;
+    }
+
+    /// <summary>The lower-case name of a status as the OCI state shows it.</summary>
+    public static string StatusName(ContainerStatus s) => s switch
+    {
+        ContainerStatus.Creating => "creating",
+        ContainerStatus.Created => "created",
+        ContainerStatus.Running => "running",
+        ContainerStatus.Paused => "paused",
+        _ => "stopped",
+    };
+}
