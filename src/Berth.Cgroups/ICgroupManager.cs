@@ -11,6 +11,13 @@ public interface ICgroupManager
     /// <summary>The container's path relative to each hierarchy's root, such as <c>/user.slice/berth/abc</c>.</summary>
     string Path { get; }
 
+    /// <summary>
+    /// The resolved cgroup path in each mounted hierarchy, keyed like <see cref="Directories"/>. The caller's own cgroup,
+    /// under which the path is nested, may differ between v1 hierarchies, so <see cref="Path"/> is the first of these
+    /// (the unified one on a unified host, the first mounted v1 controller hierarchy otherwise).
+    /// </summary>
+    IReadOnlyDictionary<string, string> Paths { get; }
+
     /// <summary>The absolute directory of this cgroup in each mounted hierarchy, keyed by controller list or <c>unified</c>.</summary>
     IReadOnlyDictionary<string, string> Directories { get; }
 

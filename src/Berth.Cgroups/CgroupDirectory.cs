@@ -1,0 +1,90 @@
+namespace Berth.Cgroups;
+
+/// <summary>The container's cgroup in one hierarchy: its cgroup path, its directory, and the directories to create.</summary>
+internal sealed class CgroupDirectory
+{
+    internal CgroupDirectory(CgroupHierarchy hierarchy, string relative, string? parent)
+    {
+        Hierarchy = hierarchy;
+        BasePath = parent ?? hierarchy.OwnPath;
+        CgroupPath = CgroupPaths.Join(BasePath, relative);
+        Dir = hierarchy.DirectoryOf(CgroupPath);
+        BaseDir = hierarchy.DirectoryOf(BasePath);
+        Chain = CgroupPaths.Chain(BasePath, CgroupPath).Select(hierarchy.DirectoryOf).ToList();
+    }
+
+    internal CgroupHierarchy Hierarchy { get; }
+
+    /// <summary>The cgroup the container's path is nested under (the caller's own, or the configured parent).</summary>
+    internal string BasePath { get; }
+
+    internal string CgroupPath { get; }
+
+    internal string Dir { get; }
+
+    internal string BaseDir { get; }
+
+    /// <summary>Directories below the base down to <see cref="Dir"/>, outermost first.</summary>
+    internal IReadOnlyList<string> Chain { get; }
+
+    /// <summary>
+    /// The deepest directory that exists now among the base and its ancestors (a configured parent may not exist
+    /// yet): where to look for the files a limit needs before anything is created.
+    /// </summary>
+    internal string ExistingBase()
+    {
+        var dir = BaseDir;
+        var mount = Hierarchy.MountPoint.TrimEnd('/');
+        while (!Directory.Exists(dir) && dir.Length > mount.Length)
+        {
+            dir = System.IO.Path.GetDirectoryName(dir) ?? mount;
+        }
+
+        return dir;
+    }
+
+    /// <summary>Every directory from the existing base down to <see cref="Dir"/> that must exist, outermost first.</summary>
+    internal IEnumerable<string> DirectoriesToCreate()
+    {
+        var existing = ExistingBase();
+        var dir = BaseDir;
+        var above = new List<string>();
+        while (dir.Length > existing.Length)
+        {
+            above.Insert(0, dir);
+            dir = System.IO.Path.GetDirectoryName(dir) ?? existing;
+        }
+
+        return above.Concat(Chain);
+    }
+
+    /// <summary>Creates the missing directories, recording each created one in <paramref name="created"/>.</summary>
+    internal void Create(List<string> created)
+    {
+        foreach (var dir in DirectoriesToCreate())
+        {
+            if (CgroupFiles.MakeDirectory(dir))
+            {
+                created.Add(dir);
+            }
+        }
+    }
+
+    /// <summary>Removes directories a failed create made, deepest first, ignoring what cannot be removed.</summary>
+    internal static void Rollback(List<string> created)
+    {
+        for (var i = created.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                CgroupFiles.RemoveTree(created[i], TimeSpan.FromMilliseconds(500));
+            }
+            catch (CgroupException)
+            {
+                // Best effort: the original failure is what the caller needs to see.
+            }
+        }
+
+        created.Clear();
+    }
+}

@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Berth.Linux;
+
+namespace Berth.Cgroups;
+
+/// <summary>Reads and writes cgroupfs files, turning every failure into a <see cref="CgroupException"/>.</summary>
+internal static class CgroupFiles
+{
+    /// <summary>The value cgroupfs prints for "no limit".</summary>
+    internal const string Max = "max";
+
+    internal static string PathOf(string dir, string file) => System.IO.Path.Join(dir, file);
+
+    internal static bool Exists(string dir, string file) => File.Exists(PathOf(dir, file));
+
+    /// <summary>Writes <paramref name="value"/> with a single write(2), as cgroupfs expects one value per write.</summary>
+    internal static unsafe void Write(string dir, string file, string value)
+    {
+        var path = PathOf(dir, file);
+        var fd = Native.Open(path, Native.O_WRONLY | Native.O_CLOEXEC);
+        if (fd < 0)
+        {
+            throw new CgroupException("write", path, value, Marshal.GetLastPInvokeError());
+        }
+
+        try
+        {
+            var bytes = Encoding.UTF8.GetBytes(value);
+            fixed (byte* p = bytes)
+            {
+                var n = Native.Write(fd, p, bytes.Length);
+                if (n < 0)
+                {
+                    throw new CgroupException("write", path, value, Marshal.GetLastPInvokeError());
+                }
+            }
+        }
+        finally
+        {
+            _ = Native.Close(fd);
+        }
+    }
+
+    internal static void Write(string dir, string file, long value) =>
+        Write(dir, file, value.ToString(CultureInfo.InvariantCulture));
+
+    internal static string Read(string dir, string file)
+    {
+        var path = PathOf(dir, file);
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CgroupException("read", path, null, ErrnoOf(e));
+        }
+    }
+
+    internal static string? TryRead(string dir, string file)
+    {
+        try
+        {
+            return File.ReadAllText(PathOf(dir, file));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads a one-value file; <c>max</c> reads as <see cref="ulong.MaxValue"/>, a missing file as null.</summary>
+    internal static ulong? TryReadUlong(string dir, string file)
+    {
+        var text = TryRead(dir, file);
+        return text is null ? null : ParseUlong(text.Trim(), PathOf(dir, file));
+    }
+
+    internal static ulong ParseUlong(string text, string path)
+    {
+        if (text == Max)
+        {
+            return ulong.MaxValue;
+        }
+
+        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+        {
+            return v;
+        }
+
+        // Some v1 files print -1 for "unlimited".
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) && s < 0)
+        {
+            return ulong.MaxValue;
+        }
+
+        throw new CgroupException($"cannot parse \"{text}\" read from {path} as a number");
+    }
+
+    /// <summary>Parses <c>key value</c> lines (memory.stat, cpu.stat, memory.events, memory.oom_control).</summary>
+    internal static Dictionary<string, ulong> ParseFlatKeyed(string text)
+    {
+        var result = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 2 && ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+            {
+                result[parts[0]] = v;
+            }
+        }
+
+        return result;
+    }
+
+    internal static Dictionary<string, ulong> TryReadFlatKeyed(string dir, string file)
+    {
+        var text = TryRead(dir, file);
+        return text is null ? new Dictionary<string, ulong>(StringComparer.Ordinal) : ParseFlatKeyed(text);
+    }
+
+    /// <summary>The pids in <c>cgroup.procs</c> of <paramref name="dir"/> and every directory below it.</summary>
+    internal static void CollectPids(string dir, ISet<int> into)
+    {
+        var text = TryRead(dir, "cgroup.procs");
+        if (text is null)
+        {
+            return;
+        }
+
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                into.Add(pid);
+            }
+        }
+
+        foreach (var child in SafeSubdirectories(dir))
+        {
+            CollectPids(child, into);
+        }
+    }
+
+    internal static IEnumerable<string> SafeSubdirectories(string dir)
+    {
+        try
+        {
+            return Directory.GetDirectories(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Creates <paramref name="path"/>; returns false when it already existed.</summary>
+    internal static bool MakeDirectory(string path)
+    {
+        if (Native.Mkdir(path, 0x1ed /* 0755 */) == 0)
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == Errno.EEXIST)
+        {
+            return false;
+        }
+
+        throw new CgroupException("mkdir", path, null, errno);
+    }
+
+    /// <summary>
+    /// Removes <paramref name="path"/> and the cgroups below it, deepest first. A missing directory is fine;
+    /// EBUSY (tasks still leaving after a kill) is retried for up to <paramref name="busyTimeout"/>.
+    /// </summary>
+    internal static void RemoveTree(string path, TimeSpan busyTimeout)
+    {
+        if (!Directory.Exists(path))
+        {
+            return;
+        }
+
+        foreach (var child in SafeSubdirectories(path))
+        {
+            RemoveTree(child, busyTimeout);
+        }
+
+        RemoveDirectory(path, busyTimeout);
+    }
+
+    internal static void RemoveDirectory(string path, TimeSpan busyTimeout)
+    {
+        var deadline = DateTime.UtcNow + busyTimeout;
+        while (true)
+        {
+            if (Native.Rmdir(path) == 0)
+            {
+                return;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.ENOENT)
+            {
+                return;
+            }
+
+            if (errno != Errno.EBUSY || DateTime.UtcNow >= deadline)
+            {
+                throw new CgroupException("rmdir", path, null, errno);
+            }
+
+            Thread.Sleep(10);
+        }
+    }
+
+    private static int ErrnoOf(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => Errno.ENOENT,
+        UnauthorizedAccessException => Errno.EACCES,
+        _ when e.HResult is > 0 and < 4096 => e.HResult,
+        _ => Errno.EIO,
+    };
+}
