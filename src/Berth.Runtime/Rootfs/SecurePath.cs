@@ -39,5 +39,5 @@ public static class SecurePath
         return parts.Count == 0 ? root : root + "/" + string.Join('/', parts);
     }
 
-    private static IEnumerable<string> Split(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+    private static string[] Split(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries);
 }
