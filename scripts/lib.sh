@@ -8,6 +8,7 @@
 
 BERTH_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BERTH_BIN="$BERTH_REPO/artifacts/bin/berth"
+# shellcheck disable=SC2034  # used by the scripts that source this file
 BERTH_STATE="$BERTH_REPO/.state"
 
 # Packages per purpose. Later parts of the platform add their own lists here
