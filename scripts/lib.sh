@@ -53,12 +53,18 @@ ensure_packages() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
 }
 
-# publish_berth: NativeAOT-publish src/Berth.Cli to $BERTH_BIN.
+# publish_berth: NativeAOT-publish src/Berth.Cli to $BERTH_BIN. Returns
+# non-zero on failure (explicitly: callers may run it under `if`, where
+# `set -e` does not apply).
 publish_berth() {
     log "publishing berth (NativeAOT) to ${BERTH_BIN#"$BERTH_REPO"/}"
+    rm -f "$BERTH_BIN"
     dotnet publish "$BERTH_REPO/src/Berth.Cli" -c Release -o "$(dirname "$BERTH_BIN")" \
-        -nologo -v quiet -tl:off </dev/null
-    [[ -x "$BERTH_BIN" ]] || die "publish succeeded but $BERTH_BIN is missing"
+        -nologo -v quiet -tl:off </dev/null || return 1
+    if [[ ! -x "$BERTH_BIN" ]]; then
+        printf 'error: publish succeeded but %s is missing\n' "$BERTH_BIN" >&2
+        return 1
+    fi
 }
 
 # json_string S: S as a JSON string literal.
