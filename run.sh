@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds Berth and prepares what it needs on this machine.
+#
+# Today: build dependencies, the NativeAOT `berth` binary, and a busybox OCI
+# bundle to run a first container with. Each later part of the platform adds
+# one step function below and one line to main (order: deps, build, state,
+# services, host):
+#   start_postgres   project-local cluster under .state/postgres (initdb as
+#                    the postgres user, pg_ctl on 127.0.0.1)
+#   migrate          apply EF Core migrations (explicit, never at host start)
+#   start_host       Berth.Host on http://127.0.0.1:5080
+set -euo pipefail
+cd "$(dirname "$0")"
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+install_deps() {
+    ensure_packages "${BERTH_BUILD_PACKAGES[@]}"
+}
+
+build() {
+    publish_berth
+}
+
+prepare_state() {
+    mkdir -p "$BERTH_STATE"
+    log "building busybox bundle in ${BERTH_STATE#"$BERTH_REPO"/}/bundles/busybox"
+    build_busybox_bundle "$BERTH_STATE/bundles/busybox" sh
+    build_busybox_bundle "$BERTH_STATE/bundles/sleep" sleep 3600
+}
+
+print_usage() {
+    local bin="${BERTH_BIN#"$BERTH_REPO"/}" root=".state/berth"
+    cat <<USAGE
+
+Berth is built. Run a first container (as root):
+
+  $bin --root $root run --bundle .state/bundles/busybox demo
+      busybox sh in fresh namespaces; its stdin is yours: try 'ps', 'hostname',
+      'id', then 'exit'
+
+  $bin --root $root run -d --bundle .state/bundles/sleep idle </dev/null >/dev/null
+  $bin --root $root list
+  $bin --root $root state idle
+  $bin --root $root ps idle
+  $bin --root $root kill idle KILL
+  $bin --root $root delete --force idle
+
+The bundle's process is config.json's "args"; edit it or write another bundle
+with '$bin spec --bundle DIR'.
+USAGE
+}
+
+main() {
+    install_deps
+    build
+    prepare_state
+    print_usage
+}
+
+main "$@"

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test project under tests/*.Tests, then
+# prints one summary line: "N passed, N failed, N skipped".
+#
+# Environment:
+#   BERTH_TEST_FILTER   passed to `dotnet test --filter` when set
+#   BERTH_TEST_HANG     per-test hang timeout (default 10m): a hung test
+#                       host is killed and its project counted as failed
+set -euo pipefail
+cd "$(dirname "$0")"
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+ensure_packages "${BERTH_BUILD_PACKAGES[@]}" "${BERTH_TEST_PACKAGES[@]}" "${BERTH_BENCH_PACKAGES[@]}"
+
+results_dir="$BERTH_REPO/artifacts/test-results"
+rm -rf "$results_dir"
+mkdir -p "$results_dir"
+
+# Problems that are not test results (publish or build failures, crashed
+# test hosts); each one counts as a failure in the summary.
+problems=()
+
+if ! publish_berth; then
+    problems+=("publish of src/Berth.Cli failed")
+fi
+export BERTH_BINARY="$BERTH_BIN"
+
+log "building Web.sln"
+solution_built=1
+if ! dotnet build Web.sln -c Release -nologo -v quiet -tl:off </dev/null; then
+    solution_built=0
+    problems+=("build of Web.sln failed")
+fi
+
+# trx_counter FILE NAME: the value of attribute NAME of <Counters> in FILE.
+trx_counter() {
+    local counters
+    counters="$(grep -o '<Counters [^>]*>' "$1" | head -n 1)"
+    [[ "$counters" =~ [[:space:]]$2=\"([0-9]+)\" ]] && printf '%s' "${BASH_REMATCH[1]}" || printf '0'
+}
+
+total_passed=0 total_failed=0 total_skipped=0
+project_lines=()
+shopt -s nullglob
+for project in tests/*.Tests/*.csproj; do
+    name="$(basename "$project" .csproj)"
+    trx="$results_dir/$name.trx"
+    build_flag=(--no-build)
+    if ((solution_built == 0)) || ! grep -qF "${project//\//\\}" Web.sln; then
+        # Not built by the solution build: build just this project so one
+        # broken project does not hide the results of the others.
+        build_flag=()
+    fi
+    log "testing $name"
+    test_args=("$project" "${build_flag[@]}" -c Release -nologo -tl:off
+        --results-directory "$results_dir" --logger "trx;LogFileName=$name.trx"
+        --blame-hang-timeout "${BERTH_TEST_HANG:-10m}" --blame-hang-dump-type none)
+    if [[ -n "${BERTH_TEST_FILTER:-}" ]]; then
+        test_args+=(--filter "$BERTH_TEST_FILTER")
+    fi
+    set +e
+    dotnet test "${test_args[@]}" </dev/null
+    status=$?
+    set -e
+
+    if [[ ! -f "$trx" ]]; then
+        problems+=("$name: no test results (exit $status): build failure or crashed test host")
+        project_lines+=("$name: NO RESULTS (exit $status: build failed or test host crashed)")
+        continue
+    fi
+    total="$(trx_counter "$trx" total)"
+    executed="$(trx_counter "$trx" executed)"
+    passed="$(trx_counter "$trx" passed)"
+    failed="$(trx_counter "$trx" failed)"
+    failed=$((failed + $(trx_counter "$trx" error) + $(trx_counter "$trx" timeout) + $(trx_counter "$trx" aborted)))
+    skipped=$((total - executed))
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+    total_skipped=$((total_skipped + skipped))
+    line="$name: $passed passed, $failed failed, $skipped skipped"
+    if ((status != 0 && failed == 0)); then
+        # dotnet test failed without a failed test: the host crashed or
+        # hung part-way, so some tests never reported.
+        problems+=("$name: test run failed (exit $status) with no failed test: crashed or hung test host")
+        line+=" (CRASHED, exit $status)"
+    fi
+    project_lines+=("$line")
+done
+
+echo
+echo "Per project:"
+if ((${#project_lines[@]} == 0)); then
+    echo "  (no test projects under tests/*.Tests)"
+fi
+for line in "${project_lines[@]}"; do
+    echo "  $line"
+done
+for problem in "${problems[@]}"; do
+    echo "  FAILURE: $problem"
+done
+total_failed=$((total_failed + ${#problems[@]}))
+echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
+((total_failed == 0))
