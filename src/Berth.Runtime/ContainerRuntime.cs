@@ -14,7 +14,7 @@ namespace Berth.Runtime;
 /// stats, list. Each call is independent (the CLI runs one per process); the per-container monitor keeps the
 /// container and its exit status between calls.
 /// </summary>
-public sealed class ContainerRuntime
+public sealed partial class ContainerRuntime
 {
     private readonly RuntimeOptions _options;
     private CgroupLayout? _layout;

@@ -1,0 +1,120 @@
+using Berth.Cgroups;
+using Berth.Cli.Commands;
+using Berth.Linux;
+using Berth.Runtime;
+using Berth.Runtime.Monitor;
+using Berth.Runtime.Process;
+using Berth.Runtime.Security;
+
+namespace Berth.Cli;
+
+/// <summary>Dispatches <c>berth [global flags] VERB [flags] [args]</c> to one command per verb.</summary>
+public static class Cli
+{
+    private static readonly Dictionary<string, Func<GlobalOptions, string[], int>> Verbs = new(StringComparer.Ordinal)
+    {
+        ["create"] = CreateCommand.Run,
+        ["start"] = StartCommand.Run,
+        ["state"] = StateCommand.Run,
+        ["kill"] = KillCommand.Run,
+        ["delete"] = DeleteCommand.Run,
+        ["run"] = RunCommand.Run,
+        ["exec"] = ExecCommand.Run,
+        ["ps"] = PsCommand.Run,
+        ["list"] = ListCommand.Run,
+        ["events"] = EventsCommand.Run,
+        ["pause"] = PauseCommand.Run,
+        ["resume"] = ResumeCommand.Run,
+        ["update"] = UpdateCommand.Run,
+        ["features"] = FeaturesCommand.Run,
+        ["spec"] = SpecCommand.Run,
+    };
+
+    /// <summary>The entry point; returns the process exit status.</summary>
+    public static int Main(string[] args)
+    {
+        // Internal re-executions come first and skip everything else: they must start fast and small.
+        if (args.Length >= 2 && args[0] == "__init") return ContainerInit.Run(args[1]);
+        if (args.Length >= 2 && args[0] == "__monitor") return ContainerMonitor.Run(args[1], Environment.ProcessPath!);
+        if (args.Length >= 4 && args[0] == "__exec")
+            return ExecInit.Run(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args.Length > 4 ? args[4] : null);
+
+        var g = new GlobalOptions();
+        try
+        {
+            var i = ParseGlobal(args, g);
+            if (i >= args.Length) { Console.Out.Write(Usage); return 0; }
+            var verb = args[i];
+            if (verb is "--version" or "-v" or "version")
+            {
+                Console.Out.WriteLine($"berth version {RuntimeInfo.Version}\nspec: {RuntimeInfo.OciVersion}");
+                return 0;
+            }
+            if (verb is "help" or "--help" or "-h") { Console.Out.Write(Usage); return 0; }
+            if (!Verbs.TryGetValue(verb, out var command)) throw new UsageException($"unknown command \"{verb}\" (see berth --help)");
+            if (g.SystemdCgroup && !Directory.Exists("/run/systemd/system"))
+                throw new UsageException("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the default cgroupfs driver");
+            return command(g, args[(i + 1)..]);
+        }
+        catch (Exception e) when (e is UsageException or RuntimeException or LinuxException or CgroupException
+                                      or SecurityConfigException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            g.Log("error", e.Message);
+            return 1;
+        }
+    }
+
+    private static int ParseGlobal(string[] args, GlobalOptions g)
+    {
+        var i = 0;
+        for (; i < args.Length; i++)
+        {
+            var a = args[i];
+            if (!a.StartsWith('-') || a is "-v" or "--version" or "-h" or "--help") break;
+            var body = a.TrimStart('-');
+            string? value = null;
+            var eq = body.IndexOf('=', StringComparison.Ordinal);
+            if (eq >= 0) { value = body[(eq + 1)..]; body = body[..eq]; }
+            string Next() => value ?? (i + 1 < args.Length ? args[++i] : throw new UsageException($"flag {a} needs a value"));
+            switch (body)
+            {
+                case "root": g.Root = Next(); break;
+                case "log": g.LogFile = Next(); break;
+                case "log-format":
+                    g.LogFormat = Next();
+                    if (g.LogFormat is not ("text" or "json")) throw new UsageException($"--log-format: \"{g.LogFormat}\" must be text or json");
+                    break;
+                case "debug": g.Debug = true; break;
+                case "systemd-cgroup": g.SystemdCgroup = value is null or "true"; break;
+                case "rootless": _ = Next(); break;
+                case "criu": _ = Next(); break;
+                default: throw new UsageException($"unknown global flag {a}");
+            }
+        }
+        return i;
+    }
+
+    private const string Usage = """
+        berth - an OCI container runtime
+
+        usage: berth [--root DIR] [--log FILE] [--log-format text|json] [--debug] [--systemd-cgroup] COMMAND [flags] [args]
+
+        commands:
+          create    create a container from a bundle (--bundle, --pid-file, --console-socket, --no-pivot, --no-new-keyring)
+          start     run the user process of a created container
+          run       create and start a container (foreground, or -d/--detach)
+          state     print the OCI state of a container
+          kill      send a signal to a container's init (--all: to every process)
+          delete    delete a stopped container (--force: any container)
+          exec      run a process in a running container
+          ps        list the processes of a container (--format table|json)
+          list      list containers (--format table|json, -q)
+          events    print container stats (--stats once, or every --interval)
+          pause     freeze every process of a container
+          resume    thaw a paused container
+          update    change a container's resource limits
+          features  print what this runtime supports (JSON)
+          spec      write a default config.json into a bundle
+
+        """;
+}

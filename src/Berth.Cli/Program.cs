@@ -1,0 +1,3 @@
+using Berth.Cli;
+
+return Cli.Main(args);

@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Text.Json;
+using Berth.Cgroups;
+using Berth.Linux;
+using Berth.Runtime.Spec;
+using Berth.Runtime.State;
+
+namespace Berth.Runtime.Process;
+
+/// <summary>
+/// <c>berth __exec</c>: an extra process entering a running container. It was spawned from a thread already in
+/// the container's pid, ipc, uts and network namespaces; it joins the cgroup, the cgroup and mount namespaces,
+/// sets up the terminal, and execs the process with the container's security settings.
+/// </summary>
+public static class ExecInit
+{
+    /// <summary>Runs the exec helper; returns only on failure.</summary>
+    public static int Run(string stateDir, string processFile, int initPid, string? consoleSocket)
+    {
+        using var sync = new SyncChannel(ContainerInit.SyncFd);
+        try
+        {
+            var state = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), SpecJsonContext.Default.ContainerState)!;
+            var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
+            var process = JsonSerializer.Deserialize(File.ReadAllBytes(processFile), SpecJsonContext.Default.ProcessSpec)!;
+            File.Delete(processFile);
+            CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent).AddProcess(0);
+
+            var pid = initPid.ToString(CultureInfo.InvariantCulture);
+            if (Differs("cgroup", pid)) Namespaces.Join($"/proc/{pid}/ns/cgroup", NamespaceType.CLONE_NEWCGROUP);
+            var consoleFd = process.Terminal && consoleSocket is not null ? UnixSockets.Connect(consoleSocket) : -1;
+            if (Differs("mnt", pid))
+            {
+                using var mnt = Fd.Open($"/proc/{pid}/ns/mnt", Fd.O_RDONLY);
+                Namespaces.Unshare(NamespaceType.CLONE_FS);
+                Namespaces.Join(mnt.DangerousGetHandle().ToInt32(), NamespaceType.CLONE_NEWNS, $"/proc/{pid}/ns/mnt");
+                Mounts.Chdir("/");
+            }
+            if (process.Terminal)
+            {
+                var master = ProcessFinalizer.SetupTerminal(process, bindConsole: false);
+                if (consoleFd >= 0)
+                {
+                    UnixSockets.Send(consoleFd, "/dev/ptmx"u8, [master]);
+                    Fd.Close(consoleFd);
+                }
+                else
+                {
+                    sync.Send("pty", master);
+                }
+                Fd.Close(master);
+            }
+            var exe = ProcessFinalizer.ResolveExecutable(process);
+            ProcessFinalizer.ExecPayload(process, exe, spec.Linux?.Seccomp);
+            return 0;
+        }
+        catch (Exception e) when (e is RuntimeException or LinuxException or IOException or UnauthorizedAccessException
+                                      or Security.SecurityConfigException or CgroupException or JsonException)
+        {
+            sync.TrySendError(e.Message);
+            return 1;
+        }
+    }
+
+    /// <summary>Whether the namespace <paramref name="ns"/> of <paramref name="pid"/> is not the caller's.</summary>
+    public static bool Differs(string ns, string pid)
+        => new FileInfo($"/proc/self/ns/{ns}").LinkTarget != new FileInfo($"/proc/{pid}/ns/{ns}").LinkTarget;
+}
