@@ -45,7 +45,7 @@ public class CgroupLayoutTests
             """;
         const string self = "3:cpu,cpuacct:/a\n2:memory:/b\n1:name=systemd:/c\n";
 
-        var layout = CgroupLayout.Detect(mountInfo, self, null);
+        var layout = CgroupLayout.Detect(mountInfo, self);
 
         Assert.Equal(CgroupLayoutKind.Legacy, layout.Kind);
         Assert.Null(layout.Unified);
