@@ -19,7 +19,7 @@ internal static class CgroupFiles
     internal static unsafe void Write(string dir, string file, string value)
     {
         var path = PathOf(dir, file);
-        var fd = Native.Open(path, Native.O_WRONLY | Native.O_CLOEXEC);
+        var fd = Native.Open(path, Native.O_WRONLY | Native.O_TRUNC | Native.O_CLOEXEC);
         if (fd < 0)
         {
             throw new CgroupException("write", path, value, Marshal.GetLastPInvokeError());

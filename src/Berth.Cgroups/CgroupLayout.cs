@@ -53,7 +53,7 @@ public sealed class CgroupLayout
     /// hierarchy; when null it is read from the mounted file system (and taken as empty if absent).
     /// Throws <see cref="CgroupException"/> when no cgroup hierarchy is mounted.
     /// </summary>
-    public static CgroupLayout Detect(string mountInfo, string selfCgroup, string? unifiedControllers)
+    public static CgroupLayout Detect(string mountInfo, string selfCgroup, string? unifiedControllers = null)
     {
         var ownPaths = ParseSelfCgroup(selfCgroup);
         var hierarchies = new List<CgroupHierarchy>();

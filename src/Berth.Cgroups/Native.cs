@@ -9,6 +9,7 @@ namespace Berth.Cgroups;
 internal static partial class Native
 {
     internal const int O_WRONLY = 0x1;
+    internal const int O_TRUNC = 0x200;
     internal const int O_CLOEXEC = 0x80000;
     internal const int SIGKILL = 9;
 

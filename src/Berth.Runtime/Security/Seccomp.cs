@@ -1,4 +1,3 @@
-using System.Globalization;
 using Berth.Linux;
 using Berth.Runtime.Spec;
 
@@ -64,7 +63,7 @@ public static class Seccomp
 
     private sealed record Rule(string Field, IReadOnlyList<string> Names, uint Action, LibSeccomp.ArgCmp[] Args, bool OnePerArg);
 
-    private sealed record Plan(uint DefaultAction, IReadOnlyList<(string Field, string Name)> Arches, IReadOnlyList<(string Field, int Attr)> Flags, IReadOnlyList<Rule> Rules);
+    private sealed record Plan(uint DefaultAction, IReadOnlyList<(string Field, string Name)> Arches, IReadOnlyList<(string Field, string Name, int Attr)> Flags, IReadOnlyList<Rule> Rules);
 
     /// <summary>
     /// Checks the whole profile (actions, errno values, comparison operators, argument indexes,
@@ -97,8 +96,8 @@ public static class Seccomp
         try
         {
             Check(LibSeccomp.seccomp_attr_set(ctx, LibSeccomp.SCMP_FLTATR_CTL_NNP, 0), "seccomp_attr_set", "SCMP_FLTATR_CTL_NNP", "linux.seccomp");
-            foreach (var (field, attr) in plan.Flags)
-                Check(LibSeccomp.seccomp_attr_set(ctx, attr, 1), "seccomp_attr_set", attr.ToString(CultureInfo.InvariantCulture), field);
+            foreach (var (field, name, attr) in plan.Flags)
+                Check(LibSeccomp.seccomp_attr_set(ctx, attr, 1), "seccomp_attr_set", name, field);
             foreach (var (field, name) in plan.Arches)
             {
                 var arch = LibSeccomp.seccomp_arch_resolve_name(name);
@@ -157,7 +156,7 @@ public static class Seccomp
             arches.Add((field, name));
         }
 
-        var flags = new List<(string, int)>();
+        var flags = new List<(string, string, int)>();
         var flagList = spec.Flags ?? [];
         for (var i = 0; i < flagList.Count; i++)
         {
@@ -165,7 +164,7 @@ public static class Seccomp
             if (flagList[i] == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
                 throw new SecurityConfigException($"{field}: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV applies to seccomp notify, which is not supported yet");
             if (!Flags.TryGetValue(flagList[i] ?? "", out var attr)) throw new SecurityConfigException($"{field}: unknown flag \"{flagList[i]}\"");
-            flags.Add((field, attr));
+            flags.Add((field, flagList[i], attr));
         }
 
         var rules = new List<Rule>();
