@@ -31,7 +31,7 @@ public static class Cli
     };
 
     /// <summary>The entry point; returns the process exit status.</summary>
-    public static int Main(string[] args)
+    public static int Dispatch(string[] args)
     {
         // Internal re-executions come first and skip everything else: they must start fast and small.
         if (args.Length >= 2 && args[0] == "__init") return ContainerInit.Run(args[1]);

@@ -1,3 +1,3 @@
 using Berth.Cli;
 
-return Cli.Main(args);
+return Cli.Dispatch(args);

@@ -18,6 +18,8 @@ public static class ContainerInit
     /// <summary>The descriptor the monitor hands the init for the sync channel.</summary>
     public const int SyncFd = 3;
 
+    private static bool s_started;
+
     /// <summary>Runs the init for the container whose state directory is <paramref name="stateDir"/>. Returns only on failure (exit code).</summary>
     public static int Run(string stateDir)
     {
@@ -30,8 +32,11 @@ public static class ContainerInit
         catch (Exception e) when (e is RuntimeException or LinuxException or IOException or UnauthorizedAccessException
                                       or Security.SecurityConfigException or CgroupException)
         {
-            sync.TrySendError(e.Message);
-            return 1;
+            // Before ready the monitor reports it to the caller; after start nobody listens, so the
+            // container's stderr is where it shows (as with an exec failure in a shell).
+            if (s_started) Console.Error.WriteLine($"berth: {e.Message}");
+            else sync.TrySendError(e.Message);
+            return s_started ? 127 : 1;
         }
     }
 
@@ -98,6 +103,7 @@ public static class ContainerInit
 
         Span<byte> one = stackalloc byte[1];
         if (Fd.Read(fifo.DangerousGetHandle().ToInt32(), one) != 1) throw new RuntimeException("exec FIFO closed before start");
+        s_started = true;
         HookRunner.Run("startContainer", hooks?.StartContainer, StateJson(state, spec, "running", hostPid));
         ProcessFinalizer.ExecPayload(process, executable, spec.Linux?.Seccomp);
     }

@@ -93,12 +93,11 @@ public static class ProcessFinalizer
 
         Capabilities.DropBounding(process.Capabilities);
         var uid = process.User.Uid;
-        if (uid != 0) Prctl.SetKeepCapabilities(true);
+        Capabilities.PrepareUserChange(uid);
         Credentials.SetGroups(process.User.AdditionalGids ?? []);
         Credentials.SetGid(process.User.Gid);
         Credentials.SetUid(uid);
         Capabilities.ApplySets(process.Capabilities);
-        if (uid != 0) Prctl.SetKeepCapabilities(false);
 
         if (process.NoNewPrivileges) Prctl.SetNoNewPrivileges();
         if (seccomp is not null && process.NoNewPrivileges) Seccomp.Load(seccomp);

@@ -85,7 +85,9 @@ public static class Capabilities
 
     /// <summary>
     /// Checks every name of every set and the relations the kernel enforces on the result:
-    /// effective ⊆ permitted, inheritable ⊆ bounding, ambient ⊆ permitted ∩ inheritable. Changes nothing.
+    /// effective ⊆ permitted, inheritable ⊆ bounding. Ambient names are checked but not their relation: an
+    /// ambient capability outside permitted ∩ inheritable is skipped when applied, as runc does (its own
+    /// <c>runc spec</c> lists ambient capabilities with an empty inheritable set). Changes nothing.
     /// </summary>
     /// <exception cref="SecurityConfigException">Names the set (<c>process.capabilities.ambient</c>) and the capability.</exception>
     public static void Validate(CapabilitiesSpec? caps)
@@ -95,10 +97,9 @@ public static class Capabilities
         var effective = MaskOf(caps.Effective, "effective");
         var permitted = MaskOf(caps.Permitted, "permitted");
         var inheritable = MaskOf(caps.Inheritable, "inheritable");
-        var ambient = MaskOf(caps.Ambient, "ambient");
+        MaskOf(caps.Ambient, "ambient");
         RequireSubset(effective, permitted, "effective", "not in process.capabilities.permitted");
         RequireSubset(inheritable, bounding, "inheritable", "not in process.capabilities.bounding");
-        RequireSubset(ambient, permitted & inheritable, "ambient", "not in both process.capabilities.permitted and process.capabilities.inheritable");
     }
 
     /// <summary>
@@ -143,7 +144,8 @@ public static class Capabilities
         Prctl.SetKeepCapabilities(false);
         new CapabilitySets(Mask(caps?.Effective), Mask(caps?.Permitted), Mask(caps?.Inheritable)).Apply();
         Prctl.ClearAmbient();
-        var ambient = Mask(caps?.Ambient);
+        // The kernel only raises what is both permitted and inheritable; the rest is skipped (see Validate).
+        var ambient = Mask(caps?.Ambient) & Mask(caps?.Permitted) & Mask(caps?.Inheritable);
         for (var cap = 0; cap <= LastCap; cap++)
         {
             if ((ambient & (1UL << cap)) != 0) Prctl.RaiseAmbient(cap);

@@ -113,11 +113,7 @@ public static class SpecValidator
                 Fail($"{field}.env: \"{e}\" is not KEY=value");
         if (process.OomScoreAdj is < -1000 or > 1000)
             Fail($"{field}.oomScoreAdj: {process.OomScoreAdj} is outside -1000..1000");
-        if (process.Capabilities is { } caps)
-        {
-            foreach (var list in new[] { caps.Bounding, caps.Effective, caps.Permitted, caps.Inheritable, caps.Ambient })
-                foreach (var c in list ?? []) Security.Capabilities.Parse(c);
-        }
+        Security.Capabilities.Validate(process.Capabilities);
         Security.RlimitApplier.Validate(process.Rlimits);
         if (process.ApparmorProfile is { Length: > 0 })
             Fail($"{field}.apparmorProfile: AppArmor is not enabled on this host");
