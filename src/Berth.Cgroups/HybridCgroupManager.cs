@@ -5,15 +5,21 @@ namespace Berth.Cgroups;
 
 /// <summary>
 /// A hybrid host's container cgroup: the v1 backend for every mounted v1 controller, the v2 backend for the
-/// controllers only the unified hierarchy holds (hugetlb on the development machines); the process joins both.
+/// controllers only the unified hierarchy holds (hugetlb on the development machines). The unified cgroup is
+/// made only when a limit needs it (<see cref="NeedsUnified"/>): joining a v2 cgroup means a cgroup.procs
+/// write, whose process-wide lock costs a RCU grace period (≈15 ms) on an idle host, while v1 lets a single
+/// thread join through <c>tasks</c> cheaply. Everything else treats a missing unified cgroup as "not used".
 /// </summary>
 internal sealed class HybridCgroupManager(V1CgroupManager v1, V2CgroupManager v2) : ICgroupManager
 {
     public string Path => v1.Path;
 
-    public IReadOnlyDictionary<string, string> Paths => Merge(v1.Paths, v2.Paths);
+    public IReadOnlyDictionary<string, string> Paths => v2.Exists() ? Merge(v1.Paths, v2.Paths) : v1.Paths;
 
-    public IReadOnlyDictionary<string, string> Directories => Merge(v1.Directories, v2.Directories);
+    public IReadOnlyDictionary<string, string> Directories => v2.Exists() ? Merge(v1.Directories, v2.Directories) : v1.Directories;
+
+    /// <summary>Whether <paramref name="resources"/> sets a limit only the unified hierarchy can hold.</summary>
+    public static bool NeedsUnified(CgroupResources resources) => resources.HugepageLimits.Count > 0;
 
     public void Create(CgroupResources resources)
     {
@@ -23,9 +29,9 @@ internal sealed class HybridCgroupManager(V1CgroupManager v1, V2CgroupManager v2
         try
         {
             v1.MakeDirectories(created);
-            v2.MakeDirectories(created, resources);
+            if (NeedsUnified(resources)) v2.MakeDirectories(created, resources);
             v1.Apply(resources);
-            v2.Apply(resources);
+            if (NeedsUnified(resources)) v2.Apply(resources);
         }
         catch
         {
@@ -38,17 +44,21 @@ internal sealed class HybridCgroupManager(V1CgroupManager v1, V2CgroupManager v2
     {
         v1.Validate(resources);
         v2.Validate(resources);
+        if (NeedsUnified(resources) && !v2.Exists())
+            throw new CgroupException($"hugetlb limits can only be set when the container is created on this host (no unified cgroup {v2.Path})");
         v1.Apply(resources);
-        v2.Apply(resources);
+        if (v2.Exists()) v2.Apply(resources);
     }
 
     public void AddProcess(int pid)
     {
         v1.AddProcess(pid);
-        v2.AddProcess(pid);
+        if (v2.Exists()) v2.AddProcess(pid);
     }
 
-    public IReadOnlyList<int> GetPids() => v1.GetPids().Union(v2.GetPids()).Order().ToList();
+    public bool AddCurrentThread() => v1.AddCurrentThread() && !v2.Exists();
+
+    public IReadOnlyList<int> GetPids() => v2.Exists() ? v1.GetPids().Union(v2.GetPids()).Order().ToList() : v1.GetPids();
 
     /// <summary>The v1 freezer when mounted (it is what v1 tools look at), else the unified cgroup.freeze.</summary>
     public void SetFrozen(bool frozen)
@@ -70,12 +80,12 @@ internal sealed class HybridCgroupManager(V1CgroupManager v1, V2CgroupManager v2
     public CgroupStats GetStats()
     {
         var stats = new CgroupStats();
-        v2.ReadStats(stats);
+        if (v2.Exists()) v2.ReadStats(stats);
         v1.ReadStats(stats);
         return stats;
     }
 
-    public long OomKillCount() => v1.OomKillCount() + v2.OomKillCount();
+    public long OomKillCount() => v1.OomKillCount() + (v2.Exists() ? v2.OomKillCount() : 0);
 
     public void Destroy(bool kill = true)
     {

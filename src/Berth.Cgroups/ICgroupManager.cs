@@ -33,6 +33,15 @@ public interface ICgroupManager
     /// <summary>Moves process <paramref name="pid"/> (all its threads; 0 = the caller) into this cgroup in every hierarchy.</summary>
     void AddProcess(int pid);
 
+    /// <summary>
+    /// Moves the calling thread alone into this cgroup where the hierarchy allows it (v1 <c>tasks</c>), so that
+    /// a process spawned from that thread starts inside. Writing "0" (the caller) to <c>tasks</c> is the one move
+    /// the kernel makes without the process-wide migration lock, whose RCU grace period costs ≈15 ms on an idle
+    /// host (kernel/cgroup/cgroup.c, cgroup_procs_write_start). Returns false when some hierarchy only takes
+    /// whole processes (v2): the spawned process must then call <see cref="AddProcess"/>.
+    /// </summary>
+    bool AddCurrentThread();
+
     /// <summary>The pids of every process in the cgroup (and its descendants), read from the kernel.</summary>
     IReadOnlyList<int> GetPids();
 

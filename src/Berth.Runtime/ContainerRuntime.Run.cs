@@ -25,7 +25,9 @@ public sealed partial class ContainerRuntime
             Start(id);
             return 0;
         }
+        Trace.Mark("run");
         var (bundle, spec, rootfs, cgroup) = Prepare(id, options);
+        Trace.Mark("prepared");
         var dir = Store.CreateDir(id);
         var state = NewState(id, bundle, rootfs, spec, options);
         state.MonitorPid = Processes.GetPid();
@@ -36,8 +38,9 @@ public sealed partial class ContainerRuntime
         try
         {
             Materialize(dir, bundle, spec, state, cgroup);
+            Trace.Mark("materialized");
             var pid = ContainerMonitor.Setup(dir, _options.BerthPath, spec, state, Store,
-                new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, master => proxy = new TerminalProxy(master));
+                new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, master => proxy = new TerminalProxy(master), cgroup);
             if (options.PidFile is { } pf) WritePidFile(pf, pid);
             foreach (var sig in Forwarded)
                 registrations.Add(PosixSignalRegistration.Create(sig, ctx =>
@@ -45,15 +48,18 @@ public sealed partial class ContainerRuntime
                     ctx.Cancel = true;
                     Signals.TryKill(pid, SignalNumber(ctx.Signal));
                 }));
+            Trace.Mark("setup done");
             Start(id);
+            Trace.Mark("started");
             var status = ContainerMonitor.WaitForInit(pid);
+            Trace.Mark("exited");
             return status.ShellStatus;
         }
         finally
         {
             foreach (var r in registrations) r.Dispose();
             proxy?.Dispose();
-            try { Delete(id, force: true); }
+            try { Delete(id, force: true); Trace.Mark("deleted"); }
             catch (RuntimeException) { Cleanup(id, state, cgroup); }
         }
     }

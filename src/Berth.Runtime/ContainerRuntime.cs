@@ -253,6 +253,7 @@ public sealed partial class ContainerRuntime
         File.Copy(Path.Combine(bundle, "config.json"), Path.Combine(dir, StateStore.ConfigFile));
         var resources = ResourceMapper.Map(spec.Linux?.Resources);
         ResourceMapper.AllowDefaultDevices(resources);
+        resources.PidsLimit = null; // applied once the init runs (see ContainerMonitor.Setup)
         try { cgroup.Create(resources); }
         catch (CgroupException e) { throw new RuntimeException("linux.resources: " + e.Message, e); }
         Nodes.MakeFifo(Path.Combine(dir, StateStore.ExecFifo), 0x192 /* 0622 */);

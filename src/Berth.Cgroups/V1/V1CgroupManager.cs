@@ -108,6 +108,16 @@ internal sealed class V1CgroupManager(IReadOnlyList<CgroupHierarchy> hierarchies
         }
     }
 
+    /// <summary>Moves the calling thread through each hierarchy's <c>tasks</c> file (see <see cref="ICgroupManager.AddCurrentThread"/>).</summary>
+    public bool AddCurrentThread()
+    {
+        foreach (var (directory, _) in entries)
+        {
+            CgroupFiles.Write(directory.Dir, "tasks", "0");
+        }
+        return true;
+    }
+
     public IReadOnlyList<int> GetPids()
     {
         var pids = new SortedSet<int>();

@@ -140,6 +140,9 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
     public void AddProcess(int pid) =>
         CgroupFiles.Write(Dir, "cgroup.procs", (pid == 0 ? Environment.ProcessId : pid).ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>A v2 domain cgroup takes whole processes only: nothing is moved, the process joins itself.</summary>
+    public bool AddCurrentThread() => false;
+
     public IReadOnlyList<int> GetPids()
     {
         var pids = new SortedSet<int>();

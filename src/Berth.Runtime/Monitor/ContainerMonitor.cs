@@ -35,7 +35,7 @@ public static class ContainerMonitor
             cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
             state.MonitorPid = Processes.GetPid();
             state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
-            initPid = Setup(stateDir, berthPath, spec, state, store, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null);
+            initPid = Setup(stateDir, berthPath, spec, state, store, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null, cgroup);
         }
         catch (Exception e) when (e is RuntimeException or LinuxException or CgroupException or IOException)
         {
@@ -57,9 +57,10 @@ public static class ContainerMonitor
     /// On failure the init is killed and reaped and the error thrown. Saves the init's pid in the state.
     /// </summary>
     public static int Setup(string stateDir, string berthPath, RuntimeSpec spec, ContainerState state, StateStore store,
-        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler)
+        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, ICgroupManager cgroup)
     {
-        var (pid, sync) = InitLauncher.Launch(berthPath, stateDir, spec, stdio);
+        var (pid, sync) = InitLauncher.Launch(berthPath, stateDir, spec, stdio, cgroup);
+        Trace.Mark("init spawned");
         using (sync)
         {
             try
@@ -105,6 +106,9 @@ public static class ContainerMonitor
                 throw;
             }
         }
+        // The pids limit is set only now: the init (a .NET process with a few threads) had to start first.
+        if (ResourceMapper.Map(spec.Linux?.Resources).PidsLimit is { } pids)
+            cgroup.Update(new CgroupResources { PidsLimit = pids });
         state.Pid = pid;
         state.PidStartTime = Processes.StartTime(pid) ?? 0;
         store.Save(state);

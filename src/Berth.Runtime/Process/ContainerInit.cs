@@ -18,15 +18,18 @@ public static class ContainerInit
     /// <summary>The descriptor the monitor hands the init for the sync channel.</summary>
     public const int SyncFd = 3;
 
+    /// <summary>Tells the init it must join its cgroup itself (a v2 hierarchy took no thread).</summary>
+    public const string JoinCgroupArg = "--join-cgroup";
+
     private static bool s_started;
 
     /// <summary>Runs the init for the container whose state directory is <paramref name="stateDir"/>. Returns only on failure (exit code).</summary>
-    public static int Run(string stateDir)
+    public static int Run(string stateDir, bool joinCgroup)
     {
         using var sync = new SyncChannel(SyncFd);
         try
         {
-            RunCore(stateDir, sync);
+            RunCore(stateDir, joinCgroup, sync);
             return 0; // not reached: RunCore execs
         }
         catch (Exception e) when (e is RuntimeException or LinuxException or IOException or UnauthorizedAccessException
@@ -40,10 +43,13 @@ public static class ContainerInit
         }
     }
 
-    private static void RunCore(string stateDir, SyncChannel sync)
+    private static void RunCore(string stateDir, bool joinCgroup, SyncChannel sync)
     {
+        Trace.Mark("init");
         var state = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), SpecJsonContext.Default.ContainerState)!;
+        Trace.Mark("init: state read");
         var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
+        Trace.Mark("init: spec read");
         var process = spec.Process!;
         var namespaces = spec.Linux?.Namespaces ?? [];
         // /proc is still the host's here, so /proc/self names our pid as the host sees it (hooks want that one).
@@ -52,8 +58,12 @@ public static class ContainerInit
         if (process.OomScoreAdj is { } adj)
             File.WriteAllText("/proc/self/oom_score_adj", adj.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        var cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
-        cgroup.AddProcess(0);
+        var layout = CgroupLayout.Detect();
+        Trace.Mark("init: layout");
+        var cgroup = CgroupManagerFactory.Create(layout, state.CgroupPath, state.CgroupParent);
+        Trace.Mark("init: loaded");
+        if (joinCgroup) cgroup.AddProcess(0);
+        Trace.Mark("init: joined cgroup");
         var newCgroupNs = namespaces.Any(n => n.Type == "cgroup" && string.IsNullOrEmpty(n.Path));
         // The cgroup namespace's root is the cgroup its creator is in: unshare only after joining ours.
         if (newCgroupNs) Namespaces.Unshare(NamespaceType.CLONE_NEWCGROUP);
@@ -65,6 +75,7 @@ public static class ContainerInit
 
         var rootfs = new RootfsBuilder(spec, state.Rootfs, cgroup, newCgroupNs);
         rootfs.Prepare();
+        Trace.Mark("init: mounted");
 
         var hooks = spec.Hooks;
         if (hooks?.Prestart is { Count: > 0 } || hooks?.CreateRuntime is { Count: > 0 })
@@ -99,6 +110,7 @@ public static class ContainerInit
         }
 
         var executable = ProcessFinalizer.ResolveExecutable(process);
+        Trace.Mark("init: ready");
         sync.Send("ready");
 
         Span<byte> one = stackalloc byte[1];

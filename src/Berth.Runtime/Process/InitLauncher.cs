@@ -1,3 +1,4 @@
+using Berth.Cgroups;
 using Berth.Linux;
 using Berth.Runtime.Spec;
 
@@ -15,8 +16,12 @@ public static class InitLauncher
     /// Launches the init for the container in <paramref name="stateDir"/> with <paramref name="stdio"/>
     /// (parent descriptor → 0, 1, 2). Returns its pid and the parent's end of the sync channel.
     /// </summary>
+    /// <remarks>
+    /// The thread first joins the container's cgroup by itself (<see cref="ICgroupManager.AddCurrentThread"/>), so the
+    /// init is born inside it; where a hierarchy takes only whole processes the init joins on its own.
+    /// </remarks>
     public static (int Pid, SyncChannel Sync) Launch(string berthPath, string stateDir, RuntimeSpec spec,
-        IReadOnlyDictionary<int, int> stdio)
+        IReadOnlyDictionary<int, int> stdio, ICgroupManager cgroup)
     {
         var (parentEnd, childEnd) = UnixSockets.Pair();
         var fds = new Dictionary<int, int>(stdio) { [childEnd] = ContainerInit.SyncFd };
@@ -26,16 +31,17 @@ public static class InitLauncher
         {
             try
             {
+                var joined = cgroup.AddCurrentThread();
                 EnterNamespaces(spec);
                 pid = Processes.Spawn(new SpawnOptions
                 {
                     Path = berthPath,
-                    Args = ["berth", "__init", stateDir],
-                    Env = [],
+                    Args = joined ? ["berth", "__init", stateDir] : ["berth", "__init", stateDir, ContainerInit.JoinCgroupArg],
+                    Env = Environment.GetEnvironmentVariable("BERTH_TRACE") is { } t ? ["BERTH_TRACE=" + t] : [],
                     Fds = fds,
                 });
             }
-            catch (Exception e) when (e is LinuxException or RuntimeException)
+            catch (Exception e) when (e is LinuxException or RuntimeException or CgroupException)
             {
                 error = e;
             }
