@@ -336,5 +336,5 @@ public sealed partial class ContainerRuntime
     private static byte[] ReadAll(int fd) => Fd.ReadToEnd(fd);
 
     /// <summary>Serializes an OCI state as <c>state</c> prints it.</summary>
-    public static string ToJson(OciState s) => JsonSerializer.Serialize(s, SpecJsonContext.Default.OciState);
+    public static string ToJson(OciState s) => StateSerializer.WriteOci(s, indented: false);
 }

@@ -71,12 +71,7 @@ public static class ExecCommand
 
     private static ProcessSpec ParseProcess(string file)
     {
-        try
-        {
-            return System.Text.Json.JsonSerializer.Deserialize(ReadFile(file), SpecJsonContext.Default.ProcessSpec)
-                ?? throw new UsageException($"exec: --process {file}: empty document");
-        }
-        catch (System.Text.Json.JsonException e) { throw new UsageException($"exec: --process {file}: invalid JSON: {e.Message}"); }
+        return SpecReader.ReadProcess(ReadFile(file), file);
     }
 
     private static void ApplyUser(UserSpec u, string value)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Berth.Runtime.Spec;
+using Berth.Runtime.State;
 
 namespace Berth.Cli.Commands;
 
@@ -21,7 +21,14 @@ public static class ListCommand
         switch (p.Get("format") ?? "table")
         {
             case "json":
-                Console.Out.WriteLine(JsonSerializer.Serialize(list, SpecJsonContext.Default.ListOciState));
+                using (var stdout = Console.OpenStandardOutput())
+                using (var w = new Utf8JsonWriter(stdout))
+                {
+                    w.WriteStartArray();
+                    foreach (var s in list) StateSerializer.WriteOci(w, s);
+                    w.WriteEndArray();
+                }
+                Console.Out.WriteLine();
                 return 0;
             case "table":
                 var rows = new List<string[]> { new[] { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" } };

@@ -1,18 +1,15 @@
-using System.Text.Json;
-using Berth.Runtime.Spec;
+using Berth.Runtime.State;
 
 namespace Berth.Cli.Commands;
 
 /// <summary><c>berth state ID</c>: the OCI state JSON, indented as runc prints it.</summary>
 public static class StateCommand
 {
-    private static readonly JsonSerializerOptions Indented = new(SpecJsonContext.Default.Options) { WriteIndented = true };
-
     public static int Run(GlobalOptions g, string[] args)
     {
         var p = new ArgParser("state").Parse(args);
         var state = g.Runtime().State(p.Id());
-        Console.Out.WriteLine(JsonSerializer.Serialize(state, Indented.GetTypeInfo(typeof(Runtime.State.OciState))));
+        Console.Out.WriteLine(StateSerializer.WriteOci(state, indented: true));
         return 0;
     }
 }

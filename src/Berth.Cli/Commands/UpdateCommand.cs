@@ -20,8 +20,7 @@ public static class UpdateCommand
         if (p.Get("resources") is { } file)
         {
             var bytes = file == "-" ? ReadStdin() : File.ReadAllBytes(file);
-            try { r = System.Text.Json.JsonSerializer.Deserialize(bytes, SpecJsonContext.Default.ResourcesSpec) ?? new ResourcesSpec(); }
-            catch (System.Text.Json.JsonException e) { throw new UsageException($"update: -r {file}: invalid JSON: {e.Message}"); }
+            r = SpecReader.ReadResources(bytes, file);
         }
         else
         {

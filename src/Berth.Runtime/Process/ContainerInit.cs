@@ -46,7 +46,7 @@ public static class ContainerInit
     private static void RunCore(string stateDir, bool joinCgroup, SyncChannel sync)
     {
         Trace.Mark("init");
-        var state = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), SpecJsonContext.Default.ContainerState)!;
+        var state = StateSerializer.Read(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), StateStore.StateFile);
         Trace.Mark("init: state read");
         var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
         Trace.Mark("init: spec read");
@@ -128,6 +128,6 @@ public static class ContainerInit
             Id = state.Id, Pid = pid, Status = status, Bundle = state.Bundle, Rootfs = state.Rootfs,
             Created = state.Created, Annotations = spec.Annotations,
         };
-        return JsonSerializer.Serialize(s, SpecJsonContext.Default.OciState);
+        return StateSerializer.WriteOci(s, indented: false);
     }
 }

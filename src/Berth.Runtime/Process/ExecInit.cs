@@ -20,9 +20,9 @@ public static class ExecInit
         using var sync = new SyncChannel(ContainerInit.SyncFd);
         try
         {
-            var state = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), SpecJsonContext.Default.ContainerState)!;
+            var state = StateSerializer.Read(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), StateStore.StateFile);
             var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
-            var process = JsonSerializer.Deserialize(File.ReadAllBytes(processFile), SpecJsonContext.Default.ProcessSpec)!;
+            var process = SpecReader.ReadProcess(File.ReadAllBytes(processFile), processFile);
             File.Delete(processFile);
             CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent).AddProcess(0);
 

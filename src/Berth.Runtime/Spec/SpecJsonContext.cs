@@ -13,10 +13,6 @@ namespace Berth.Runtime.Spec;
     WriteIndented = false)]
 [JsonSerializable(typeof(RuntimeSpec))]
 [JsonSerializable(typeof(ProcessSpec))]
-[JsonSerializable(typeof(ResourcesSpec))]
-[JsonSerializable(typeof(State.ContainerState))]
-[JsonSerializable(typeof(State.OciState))]
-[JsonSerializable(typeof(List<State.OciState>))]
 [JsonSerializable(typeof(List<int>))]
 public sealed partial class SpecJsonContext : JsonSerializerContext
 {

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Berth.Runtime.Spec;
 
 /// <summary>Reads and validates a bundle's <c>config.json</c>.</summary>
@@ -20,16 +18,7 @@ public static class SpecLoader
     /// <summary>Parses config.json text; <paramref name="what"/> names it in errors.</summary>
     public static RuntimeSpec Parse(ReadOnlySpan<byte> json, string what)
     {
-        try
-        {
-            return JsonSerializer.Deserialize(json, SpecJsonContext.Default.RuntimeSpec)
-                ?? throw new RuntimeException($"{what}: empty document");
-        }
-        catch (JsonException e)
-        {
-            var where = e.LineNumber is { } l ? $" at line {l + 1}, position {e.BytePositionInLine + 1}" : "";
-            throw new RuntimeException($"{what}: invalid JSON{where}: {FirstLine(e.Message)}", e);
-        }
+        return SpecReader.ReadSpec(json.ToArray(), what);
     }
 
     /// <summary>Reads and validates the config of <paramref name="bundle"/>; returns it with the absolute rootfs path.</summary>
@@ -38,14 +27,5 @@ public static class SpecLoader
         var spec = Read(Path.Combine(bundle, "config.json"));
         var rootfs = SpecValidator.Validate(spec, bundle, requireProcess);
         return (spec, rootfs);
-    }
-
-    private static string FirstLine(string s)
-    {
-        var i = s.IndexOf('\n');
-        var line = i < 0 ? s : s[..i];
-        // System.Text.Json appends "Path: $.x | LineNumber: … " — keep the path, drop the duplicate position.
-        var bar = line.IndexOf(" | LineNumber", StringComparison.Ordinal);
-        return bar < 0 ? line : line[..bar];
     }
 }

@@ -76,15 +76,7 @@ public sealed partial class StateStore
         try { bytes = File.ReadAllBytes(file); }
         catch (FileNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
         catch (DirectoryNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
-        try
-        {
-            return JsonSerializer.Deserialize(bytes, SpecJsonContext.Default.ContainerState)
-                ?? throw new RuntimeException($"state of container \"{id}\" is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new RuntimeException($"state of container \"{id}\" is corrupt ({file}): {e.Message}", e);
-        }
+        return StateSerializer.Read(bytes, file);
     }
 
     /// <summary>Writes <paramref name="state"/> atomically (temporary file, then rename).</summary>
@@ -92,7 +84,7 @@ public sealed partial class StateStore
     {
         var dir = Dir(state.Id);
         var tmp = Path.Combine(dir, $".state.{Environment.ProcessId}.tmp");
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(state, SpecJsonContext.Default.ContainerState));
+        File.WriteAllBytes(tmp, StateSerializer.Write(state));
         File.Move(tmp, Path.Combine(dir, StateFile), overwrite: true);
     }
 

@@ -75,11 +75,27 @@ public class CapabilitiesTests
     }
 
     [Fact]
-    public void Validate_AmbientNotInheritable_Throws()
+    public void ApplySets_AmbientNotInheritable_SkipsItLikeRunc()
     {
-        var spec = new CapabilitiesSpec { Bounding = ["CAP_CHOWN"], Permitted = ["CAP_CHOWN"], Ambient = ["CAP_CHOWN"] };
-        var e = Assert.Throws<SecurityConfigException>(() => Capabilities.Validate(spec));
-        Assert.StartsWith("process.capabilities.ambient: CAP_CHOWN is not in both", e.Message);
+        // `runc spec` itself lists ambient capabilities with an empty inheritable set.
+        var spec = new CapabilitiesSpec { Bounding = ["CAP_CHOWN"], Effective = ["CAP_CHOWN"], Permitted = ["CAP_CHOWN"], Ambient = ["CAP_CHOWN"] };
+        Capabilities.Validate(spec);
+
+        var seen = DedicatedThread.Run(() =>
+        {
+            Capabilities.DropBounding(spec);
+            Capabilities.ApplySets(spec);
+            return (Eff: TestLibc.ThreadStatus("CapEff"), Amb: TestLibc.ThreadStatus("CapAmb"));
+        });
+
+        Assert.Equal((Chown, 0UL), seen);
+    }
+
+    [Fact]
+    public void Validate_UnknownAmbientName_Throws()
+    {
+        var spec = new CapabilitiesSpec { Ambient = ["CAP_NOPE"] };
+        Assert.Throws<SecurityConfigException>(() => Capabilities.Validate(spec));
     }
 
     [Fact]

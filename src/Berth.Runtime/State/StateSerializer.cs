@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text.Json;
+using Berth.Runtime.Spec;
+using static Berth.Runtime.Spec.JsonRead;
+
+namespace Berth.Runtime.State;
+
+/// <summary>
+/// state.json by hand (Utf8JsonWriter and a JsonDocument walk): every runtime process reads or writes it on the
+/// start-up path, where the serializer's first-use cost would be most of the work.
+/// </summary>
+public static class StateSerializer
+{
+    /// <summary>Serializes <paramref name="s"/>.</summary>
+    public static byte[] Write(ContainerState s)
+    {
+        using var ms = new MemoryStream(512);
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteString("id", s.Id);
+            w.WriteString("bundle", s.Bundle);
+            w.WriteString("rootfs", s.Rootfs);
+            w.WriteString("created", s.Created);
+            w.WriteString("owner", s.Owner);
+            w.WriteNumber("pid", s.Pid);
+            w.WriteNumber("pidStartTime", s.PidStartTime);
+            w.WriteNumber("monitorPid", s.MonitorPid);
+            w.WriteNumber("monitorStartTime", s.MonitorStartTime);
+            w.WriteString("cgroupPath", s.CgroupPath);
+            if (s.CgroupParent is { } cp) w.WriteString("cgroupParent", cp);
+            if (s.ConsoleSocket is { } cs) w.WriteString("consoleSocket", cs);
+            w.WriteBoolean("noPivot", s.NoPivot);
+            w.WriteBoolean("noNewKeyring", s.NoNewKeyring);
+            if (s.Exit is { } e)
+            {
+                w.WriteStartObject("exit");
+                w.WriteNumber("exitCode", e.ExitCode);
+                if (e.Signal is { } sig) w.WriteString("signal", sig);
+                w.WriteBoolean("oomKilled", e.OomKilled);
+                w.WriteString("finished", e.Finished);
+                w.WriteEndObject();
+            }
+            if (s.Error is { } err) w.WriteString("error", err);
+            if (s.Annotations is { } a)
+            {
+                w.WriteStartObject("annotations");
+                foreach (var (k, v) in a) w.WriteString(k, v);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        return ms.ToArray();
+    }
+
+    /// <summary>Parses state.json.</summary>
+    /// <exception cref="RuntimeException">The file is not a valid state document.</exception>
+    public static ContainerState Read(ReadOnlyMemory<byte> json, string what)
+    {
+        using var doc = SpecReader.Parse(json, what);
+        var s = new ContainerState();
+        foreach (var (name, v, p) in Props(doc.RootElement, ""))
+        {
+            if (IsAbsent(v)) continue;
+            switch (name)
+            {
+                case "id": s.Id = String(v, p); break;
+                case "bundle": s.Bundle = String(v, p); break;
+                case "rootfs": s.Rootfs = String(v, p); break;
+                case "created": s.Created = Time(v, p); break;
+                case "owner": s.Owner = String(v, p); break;
+                case "pid": s.Pid = Int32(v, p); break;
+                case "pidStartTime": s.PidStartTime = UInt64(v, p); break;
+                case "monitorPid": s.MonitorPid = Int32(v, p); break;
+                case "monitorStartTime": s.MonitorStartTime = UInt64(v, p); break;
+                case "cgroupPath": s.CgroupPath = String(v, p); break;
+                case "cgroupParent": s.CgroupParent = String(v, p); break;
+                case "consoleSocket": s.ConsoleSocket = String(v, p); break;
+                case "noPivot": s.NoPivot = Bool(v, p); break;
+                case "noNewKeyring": s.NoNewKeyring = Bool(v, p); break;
+                case "error": s.Error = String(v, p); break;
+                case "annotations": s.Annotations = StringMap(v, p); break;
+                case "exit":
+                    var e = new ExitInfo();
+                    foreach (var (n2, v2, p2) in Props(v, p))
+                    {
+                        if (IsAbsent(v2)) continue;
+                        switch (n2)
+                        {
+                            case "exitCode": e.ExitCode = Int32(v2, p2); break;
+                            case "signal": e.Signal = String(v2, p2); break;
+                            case "oomKilled": e.OomKilled = Bool(v2, p2); break;
+                            case "finished": e.Finished = Time(v2, p2); break;
+                        }
+                    }
+                    s.Exit = e;
+                    break;
+            }
+        }
+        return s;
+    }
+
+    /// <summary>The OCI state document as <c>state</c> prints it and hooks receive it.</summary>
+    public static string WriteOci(OciState s, bool indented)
+    {
+        using var ms = new MemoryStream(512);
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = indented }))
+        {
+            WriteOci(w, s);
+        }
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>Writes one OCI state object.</summary>
+    public static void WriteOci(Utf8JsonWriter w, OciState s)
+    {
+        w.WriteStartObject();
+        w.WriteString("ociVersion", s.OciVersion);
+        w.WriteString("id", s.Id);
+        w.WriteNumber("pid", s.Pid);
+        w.WriteString("status", s.Status);
+        w.WriteString("bundle", s.Bundle);
+        w.WriteString("rootfs", s.Rootfs);
+        w.WriteString("created", s.Created.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture));
+        w.WriteString("owner", s.Owner);
+        if (s.Annotations is { Count: > 0 } a)
+        {
+            w.WriteStartObject("annotations");
+            foreach (var (k, v) in a) w.WriteString(k, v);
+            w.WriteEndObject();
+        }
+        if (s.ExitCode is { } code) w.WriteNumber("exitCode", code);
+        if (s.ExitSignal is { } sig) w.WriteString("exitSignal", sig);
+        if (s.OomKilled is { } oom) w.WriteBoolean("oomKilled", oom);
+        if (s.Finished is { } f) w.WriteString("finished", f.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture));
+        w.WriteEndObject();
+    }
+
+    private static DateTimeOffset Time(JsonElement e, string path)
+        => e.ValueKind == JsonValueKind.String && e.TryGetDateTimeOffset(out var t) ? t : throw Bad(path, "an RFC 3339 time", e);
+}
