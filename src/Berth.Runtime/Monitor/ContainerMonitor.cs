@@ -28,11 +28,10 @@ public static class ContainerMonitor
         var id = Path.GetFileName(stateDir);
         var state = store.Load(id);
         int initPid;
-        ICgroupManager cgroup;
         try
         {
             var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
-            cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
+            var cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
             state.MonitorPid = Processes.GetPid();
             state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
             initPid = Setup(stateDir, berthPath, spec, state, store, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null, cgroup);
@@ -45,9 +44,38 @@ public static class ContainerMonitor
         Report("ok " + initPid.ToString(CultureInfo.InvariantCulture));
         Fd.Close(ResultFd);
         DetachStdio();
-        Memory.Trim();
+        // The monitor lives as long as the container, so it sheds everything setup used by re-executing itself
+        // as a bare waiter: same pid (still the init's parent and a subreaper, which execve keeps), a fresh heap.
+        try
+        {
+            Processes.Exec(berthPath, ["berth", "__reap", stateDir, initPid.ToString(CultureInfo.InvariantCulture)], []);
+        }
+        catch (LinuxException)
+        {
+            // Could not re-execute: wait in this image instead.
+        }
+        return Reap(stateDir, initPid);
+    }
 
+    /// <summary>
+    /// The monitor's second half (<c>berth __reap</c>): waits for the init, reaps orphans, records the exit.
+    /// </summary>
+    public static int Reap(string stateDir, int initPid)
+    {
+        Prctl.SetName("berth-monitor");
         var status = WaitForInit(initPid);
+        var store = new StateStore(Path.GetDirectoryName(stateDir)!);
+        var id = Path.GetFileName(stateDir);
+        ICgroupManager? cgroup = null;
+        try
+        {
+            var state = store.Load(id);
+            cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
+        }
+        catch (Exception e) when (e is RuntimeException or CgroupException or IOException)
+        {
+            // delete --force removed the container while we waited.
+        }
         RecordExit(store, id, status, cgroup);
         return 0;
     }
@@ -131,10 +159,10 @@ public static class ContainerMonitor
     }
 
     /// <summary>Writes the exit of the init into state.json.</summary>
-    public static void RecordExit(StateStore store, string id, WaitStatus status, ICgroupManager cgroup)
+    public static void RecordExit(StateStore store, string id, WaitStatus status, ICgroupManager? cgroup)
     {
         long oom = 0;
-        try { oom = cgroup.OomKillCount(); }
+        try { oom = cgroup?.OomKillCount() ?? 0; }
         catch (CgroupException) { /* cgroup already gone (force-deleted) */ }
         try
         {
