@@ -178,9 +178,6 @@ internal static unsafe partial class Libc
     [LibraryImport(L, SetLastError = true)]
     internal static partial int posix_spawnattr_setsigdefault(void* attr, ulong* mask);
 
-    [LibraryImport(L, SetLastError = true)]
-    internal static partial int malloc_trim(nuint pad);
-
     internal const long SYS_capget = 125;
     internal const long SYS_capset = 126;
     internal const long SYS_pivot_root = 155;
