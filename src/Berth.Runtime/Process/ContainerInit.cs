@@ -47,9 +47,7 @@ public static class ContainerInit
     {
         Trace.Mark("init");
         var state = StateSerializer.Read(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), StateStore.StateFile);
-        Trace.Mark("init: state read");
         var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
-        Trace.Mark("init: spec read");
         var process = spec.Process!;
         var namespaces = spec.Linux?.Namespaces ?? [];
         // /proc is still the host's here, so /proc/self names our pid as the host sees it (hooks want that one).
@@ -58,12 +56,8 @@ public static class ContainerInit
         if (process.OomScoreAdj is { } adj)
             File.WriteAllText("/proc/self/oom_score_adj", adj.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        var layout = CgroupLayout.Detect();
-        Trace.Mark("init: layout");
-        var cgroup = CgroupManagerFactory.Create(layout, state.CgroupPath, state.CgroupParent);
-        Trace.Mark("init: loaded");
+        var cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
         if (joinCgroup) cgroup.AddProcess(0);
-        Trace.Mark("init: joined cgroup");
         var newCgroupNs = namespaces.Any(n => n.Type == "cgroup" && string.IsNullOrEmpty(n.Path));
         // The cgroup namespace's root is the cgroup its creator is in: unshare only after joining ours.
         if (newCgroupNs) Namespaces.Unshare(NamespaceType.CLONE_NEWCGROUP);
@@ -91,6 +85,7 @@ public static class ContainerInit
         if (!string.IsNullOrEmpty(spec.Hostname)) HostIdentity.SetHostname(spec.Hostname);
         if (!string.IsNullOrEmpty(spec.Domainname)) HostIdentity.SetDomainname(spec.Domainname);
         rootfs.Finish();
+        if (!state.NoNewKeyring) Keyrings.JoinNewSessionKeyring();
         if (spec.Linux?.Personality is { } persona)
             Personality.Set(persona.Domain == "LINUX32" ? Personality.Linux32 : Personality.Linux);
 
