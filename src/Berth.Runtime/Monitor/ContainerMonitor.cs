@@ -32,7 +32,7 @@ public static class ContainerMonitor
         try
         {
             var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
-            cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
+            cgroup = CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent);
             state.MonitorPid = Processes.GetPid();
             state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
             initPid = Setup(stateDir, berthPath, spec, state, store, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null, cgroup);

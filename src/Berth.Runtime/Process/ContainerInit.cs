@@ -58,7 +58,8 @@ public static class ContainerInit
         if (process.OomScoreAdj is { } adj)
             File.WriteAllText("/proc/self/oom_score_adj", adj.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        var layout = CgroupLayout.Detect();
+        // Resolved against the creator's cgroup: once joined, our own cgroup is the container's.
+        var layout = ContainerRuntime.LayoutOf(state);
         Trace.Mark("init: layout");
         var cgroup = CgroupManagerFactory.Create(layout, state.CgroupPath, state.CgroupParent);
         Trace.Mark("init: loaded");

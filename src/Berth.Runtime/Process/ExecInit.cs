@@ -24,7 +24,7 @@ public static class ExecInit
             var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
             var process = JsonSerializer.Deserialize(File.ReadAllBytes(processFile), SpecJsonContext.Default.ProcessSpec)!;
             File.Delete(processFile);
-            CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent).AddProcess(0);
+            CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent).AddProcess(0);
 
             var pid = initPid.ToString(CultureInfo.InvariantCulture);
             if (Differs("cgroup", pid)) Namespaces.Join($"/proc/{pid}/ns/cgroup", NamespaceType.CLONE_NEWCGROUP);
