@@ -88,6 +88,7 @@ public static class ContainerInit
         }
         HookRunner.Run("createContainer", hooks?.CreateContainer, StateJson(state, spec, "created", hostPid));
 
+        if (spec.Linux?.Seccomp is not null) Security.Seccomp.Preload();
         rootfs.EnterRoot(state.NoPivot);
         if (!string.IsNullOrEmpty(spec.Hostname)) HostIdentity.SetHostname(spec.Hostname);
         if (!string.IsNullOrEmpty(spec.Domainname)) HostIdentity.SetDomainname(spec.Domainname);

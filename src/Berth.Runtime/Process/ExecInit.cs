@@ -29,6 +29,7 @@ public static class ExecInit
             var pid = initPid.ToString(CultureInfo.InvariantCulture);
             if (Differs("cgroup", pid)) Namespaces.Join($"/proc/{pid}/ns/cgroup", NamespaceType.CLONE_NEWCGROUP);
             var consoleFd = process.Terminal && consoleSocket is not null ? UnixSockets.Connect(consoleSocket) : -1;
+            if (spec.Linux?.Seccomp is not null) Security.Seccomp.Preload();
             if (Differs("mnt", pid))
             {
                 using var mnt = Fd.Open($"/proc/{pid}/ns/mnt", Fd.O_RDONLY);
