@@ -92,6 +92,9 @@ internal static unsafe partial class Libc
     internal static partial int getpid();
 
     [LibraryImport(L, SetLastError = true)]
+    internal static partial int getppid();
+
+    [LibraryImport(L, SetLastError = true)]
     internal static partial uint geteuid();
 
     [LibraryImport(L, SetLastError = true)]

@@ -64,7 +64,9 @@ public sealed partial class ContainerRuntime
                 monitor = Processes.Spawn(new SpawnOptions
                 {
                     Path = _options.BerthPath,
-                    Args = ["berth", "__monitor", dir],
+                    Args = options.Caller > 1
+                        ? ["berth", "__monitor", dir, options.Caller.ToString(CultureInfo.InvariantCulture)]
+                        : ["berth", "__monitor", dir],
                     Env = [],
                     NewSession = true,
                     Fds = new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2, [w] = ContainerMonitor.ResultFd },
