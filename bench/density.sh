@@ -79,15 +79,15 @@ pss_kb() {
     echo "$total"
 }
 
-# pids_of_exe PATH: processes running the binary PATH (berth's monitors).
-pids_of_exe() {
-    local exe
-    for exe in /proc/[0-9]*/exe; do
-        if [[ "$(readlink "$exe" 2>/dev/null)" == "$1" ]]; then
-            exe="${exe#/proc/}"
-            echo "${exe%/exe}"
-        fi
-    done
+# monitor_of PID PATH: the parent of PID if it runs the binary PATH (berth's
+# per-container monitor). Only this container's: other berth processes on the
+# machine (tests, other containers) must not be counted.
+monitor_of() {
+    local ppid
+    ppid="$(awk '{ print $4 }' /proc/"$1"/stat 2>/dev/null || true)"
+    if [[ -n "$ppid" && "$(readlink /proc/"$ppid"/exe 2>/dev/null)" == "$2" ]]; then
+        echo "$ppid"
+    fi
 }
 
 report() {
@@ -112,12 +112,13 @@ measure_oci() {
     for ((i = 1; i <= count; i++)); do
         pid="$("$runtime" --root "$root" state "d$i" | jq -r .pid)"
         mapfile -t -O "${#pids[@]}" pids < <(descendants "$pid")
+        if [[ "$name" == berth ]]; then
+            mapfile -t -O "${#pids[@]}" pids < <(monitor_of "$pid" "$berth_exe")
+        fi
     done
-    if [[ "$name" == berth ]]; then
-        mapfile -t -O "${#pids[@]}" pids < <(pids_of_exe "$berth_exe")
-    fi
     mapfile -t pids < <(printf '%s\n' "${pids[@]}" | sort -un)
     report "$name" "$before" "$after" "$(pss_kb "${pids[@]}")"
+    log "$name: ${#pids[@]} processes counted for $count containers"
     log "$name: deleting"
     delete_all "$runtime" "$root"
 }

@@ -80,6 +80,22 @@ public static unsafe class Fd
         if (Libc.fcntl(fd, F_SETFD, flags) < 0) throw LinuxException.FromLastError("fcntl(F_SETFD)", fd.ToString());
     }
 
+    /// <summary>
+    /// Marks every descriptor from <paramref name="first"/> up close-on-exec, so an execve passes on only those
+    /// below it (stdio). close_range(CLOSE_RANGE_CLOEXEC); on kernels without it, each open descriptor in turn.
+    /// </summary>
+    public static void CloseOnExecFrom(int first)
+    {
+        const long CLOSE_RANGE_CLOEXEC = 4;
+        if (Libc.syscall(Libc.SYS_close_range, first, uint.MaxValue, CLOSE_RANGE_CLOEXEC, 0, 0, 0) == 0) return;
+        foreach (var entry in Directory.GetFiles("/proc/self/fd"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var fd)
+                && fd >= first && Libc.fcntl(fd, F_GETFD, 0) is var flags and >= 0)
+                Libc.fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+        }
+    }
+
     /// <summary>Sets or clears O_NONBLOCK.</summary>
     public static void SetNonBlocking(int fd, bool value)
     {

@@ -92,6 +92,9 @@ internal static unsafe partial class Libc
     internal static partial int getpid();
 
     [LibraryImport(L, SetLastError = true)]
+    internal static partial int getppid();
+
+    [LibraryImport(L, SetLastError = true)]
     internal static partial uint geteuid();
 
     [LibraryImport(L, SetLastError = true)]
@@ -184,6 +187,7 @@ internal static unsafe partial class Libc
     internal const long SYS_gettid = 186;
     internal const long SYS_pidfd_send_signal = 424;
     internal const long SYS_pidfd_open = 434;
+    internal const long SYS_close_range = 436;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct RLimit

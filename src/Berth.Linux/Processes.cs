@@ -111,6 +111,9 @@ public static unsafe class Processes
     /// <summary>The calling process's id.</summary>
     public static int GetPid() => Libc.getpid();
 
+    /// <summary>The parent's pid (that of the nearest child subreaper, or 1, once the parent has exited).</summary>
+    public static int GetParentPid() => Libc.getppid();
+
     /// <summary>Whether the effective user is root.</summary>
     public static bool IsRoot => Libc.geteuid() == 0;
 

@@ -30,7 +30,16 @@ public sealed partial class ContainerRuntime
 
     private CgroupLayout Layout => _layout ??= CgroupLayout.Detect();
 
-    private ICgroupManager Cgroup(ContainerState s) => CgroupManagerFactory.Create(Layout, s.CgroupPath, s.CgroupParent);
+    private ICgroupManager Cgroup(ContainerState s) => CgroupManagerFactory.Create(LayoutOf(s), s.CgroupPath, s.CgroupParent);
+
+    /// <summary>
+    /// The cgroup layout as the container's creator saw it, so that its cgroup resolves to the same directories
+    /// whichever cgroup the caller (a later CLI call, the monitor, the init, an exec) is in.
+    /// </summary>
+    internal static CgroupLayout LayoutOf(ContainerState s)
+        => s.CreatorCgroup is { Length: > 0 } creator
+            ? CgroupLayout.Detect(File.ReadAllText("/proc/self/mountinfo"), creator)
+            : CgroupLayout.Detect();
 
     /// <summary>
     /// Creates a container from <paramref name="options"/>.Bundle: validates everything, creates the cgroup and
@@ -55,7 +64,9 @@ public sealed partial class ContainerRuntime
                 monitor = Processes.Spawn(new SpawnOptions
                 {
                     Path = _options.BerthPath,
-                    Args = ["berth", "__monitor", dir],
+                    Args = options.Caller > 1
+                        ? ["berth", "__monitor", dir, options.Caller.ToString(CultureInfo.InvariantCulture)]
+                        : ["berth", "__monitor", dir],
                     Env = [],
                     NewSession = true,
                     Fds = new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2, [w] = ContainerMonitor.ResultFd },
@@ -242,6 +253,7 @@ public sealed partial class ContainerRuntime
         Created = DateTimeOffset.UtcNow,
         CgroupPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? "berth/" + id : spec.Linux!.CgroupsPath!,
         CgroupParent = _options.CgroupParent,
+        CreatorCgroup = File.ReadAllText("/proc/self/cgroup"),
         ConsoleSocket = options.ConsoleSocket is null ? null : Path.GetFullPath(options.ConsoleSocket),
         NoPivot = options.NoPivot,
         NoNewKeyring = options.NoNewKeyring,

@@ -27,6 +27,7 @@ public static class CreateCommand
             ConsoleSocket = p.Get("console-socket"),
             NoPivot = p.Has("no-pivot"),
             NoNewKeyring = p.Has("no-new-keyring"),
+            Caller = Berth.Linux.Processes.GetParentPid(),
         };
     }
 }

@@ -19,9 +19,14 @@ public static class ContainerMonitor
     /// <summary>The descriptor on which <c>create</c> reads the monitor's result line.</summary>
     public const int ResultFd = 3;
 
-    /// <summary>Runs the monitor; returns the process exit code.</summary>
-    public static int Run(string stateDir, string berthPath)
+    /// <summary>
+    /// Runs the monitor; returns the process exit code. <paramref name="caller"/> is the pid of <c>create</c>'s
+    /// parent (0 if unknown): if that process turns out to be a child subreaper, the init is handed over to it.
+    /// </summary>
+    public static int Run(string stateDir, string berthPath, int caller = 0)
     {
+        // Watch create (our parent) now, to know when it has gone and we have been reparented.
+        var create = caller > 1 ? Pidfd.TryOpen(Processes.GetParentPid()) : -1;
         Prctl.SetChildSubreaper();
         Prctl.SetName("berth-monitor");
         var store = new StateStore(Path.GetDirectoryName(stateDir)!);
@@ -31,7 +36,7 @@ public static class ContainerMonitor
         try
         {
             var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
-            var cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
+            var cgroup = CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent);
             state.MonitorPid = Processes.GetPid();
             state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
             initPid = Setup(stateDir, berthPath, spec, state, store, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null, cgroup);
@@ -44,6 +49,15 @@ public static class ContainerMonitor
         Report("ok " + initPid.ToString(CultureInfo.InvariantCulture));
         Fd.Close(ResultFd);
         DetachStdio();
+        if (create >= 0)
+        {
+            // create exits right after reading our result. If we were then reparented to create's caller, that
+            // caller is a child subreaper and reaps the container itself (runc's contract): leave, so that the
+            // init becomes its child. Orphans go to the nearest subreaper, so any other parent means it is not.
+            var gone = Pidfd.WaitExit(create, 10_000);
+            Fd.Close(create);
+            if (gone && Processes.GetParentPid() == caller) return 0;
+        }
         // The monitor lives as long as the container, so it sheds everything setup used by re-executing itself
         // as a bare waiter: same pid (still the init's parent and a subreaper, which execve keeps), a fresh heap.
         try
@@ -70,7 +84,7 @@ public static class ContainerMonitor
         try
         {
             var state = store.Load(id);
-            cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
+            cgroup = CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent);
         }
         catch (Exception e) when (e is RuntimeException or CgroupException or IOException)
         {

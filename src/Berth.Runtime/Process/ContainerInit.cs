@@ -56,7 +56,8 @@ public static class ContainerInit
         if (process.OomScoreAdj is { } adj)
             File.WriteAllText("/proc/self/oom_score_adj", adj.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        var cgroup = CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent);
+        // Resolved against the creator's cgroup: once joined, our own cgroup is the container's.
+        var cgroup = CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent);
         if (joinCgroup) cgroup.AddProcess(0);
         var newCgroupNs = namespaces.Any(n => n.Type == "cgroup" && string.IsNullOrEmpty(n.Path));
         // The cgroup namespace's root is the cgroup its creator is in: unshare only after joining ours.
@@ -81,6 +82,7 @@ public static class ContainerInit
         }
         HookRunner.Run("createContainer", hooks?.CreateContainer, StateJson(state, spec, "created", hostPid));
 
+        if (spec.Linux?.Seccomp is not null) Security.Seccomp.Preload();
         rootfs.EnterRoot(state.NoPivot);
         if (!string.IsNullOrEmpty(spec.Hostname)) HostIdentity.SetHostname(spec.Hostname);
         if (!string.IsNullOrEmpty(spec.Domainname)) HostIdentity.SetDomainname(spec.Domainname);

@@ -24,11 +24,12 @@ public static class ExecInit
             var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
             var process = SpecReader.ReadProcess(File.ReadAllBytes(processFile), processFile);
             File.Delete(processFile);
-            CgroupManagerFactory.Create(CgroupLayout.Detect(), state.CgroupPath, state.CgroupParent).AddProcess(0);
+            CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent).AddProcess(0);
 
             var pid = initPid.ToString(CultureInfo.InvariantCulture);
             if (Differs("cgroup", pid)) Namespaces.Join($"/proc/{pid}/ns/cgroup", NamespaceType.CLONE_NEWCGROUP);
             var consoleFd = process.Terminal && consoleSocket is not null ? UnixSockets.Connect(consoleSocket) : -1;
+            if (spec.Linux?.Seccomp is not null) Security.Seccomp.Preload();
             if (Differs("mnt", pid))
             {
                 using var mnt = Fd.Open($"/proc/{pid}/ns/mnt", Fd.O_RDONLY);

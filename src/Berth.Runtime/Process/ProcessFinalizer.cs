@@ -84,6 +84,9 @@ public static class ProcessFinalizer
     /// </remarks>
     public static void ExecPayload(ProcessSpec process, string executable, SeccompSpec? seccomp)
     {
+        // Only stdio goes on to the payload: not the sync socket (dup2'ed to a fixed number, so not close-on-exec),
+        // whose end-of-file tells exec and the monitor that the process has exec'ed, nor whatever the caller leaked.
+        Fd.CloseOnExecFrom(3);
         RlimitApplier.Apply(process.Rlimits);
         if (process.User.Umask is { } umask) Credentials.SetUmask(umask);
         if (seccomp is not null && !process.NoNewPrivileges) Seccomp.Load(seccomp);

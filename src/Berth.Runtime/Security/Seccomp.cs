@@ -79,6 +79,13 @@ public static class Seccomp
     }
 
     /// <summary>
+    /// Loads libseccomp into the process now, while the host's root is still the root: the library is resolved on
+    /// first call, and <see cref="Load"/> runs after pivot_root (or after joining a container's mount namespace),
+    /// where the container's file system usually has no libseccomp.
+    /// </summary>
+    public static void Preload() => LibSeccomp.seccomp_arch_resolve_name("x86_64");
+
+    /// <summary>
     /// Validates <paramref name="spec"/>, builds the filter with libseccomp and loads it
     /// (seccomp(SECCOMP_SET_MODE_FILTER)) on the calling thread. The libseccomp context is always released.
     /// This cannot be undone: call it on the thread that is about to execve the container process.

@@ -21,6 +21,12 @@ public sealed class ContainerState
     public string CgroupPath { get; set; } = "";
     /// <summary>Cgroup parent override, when one was configured.</summary>
     public string? CgroupParent { get; set; }
+    /// <summary>
+    /// The creating process's <c>/proc/self/cgroup</c>. Without a parent override the container's cgroup is nested
+    /// under the creator's own cgroup; every later call (from whatever cgroup it runs in) resolves the path against
+    /// this, not its own.
+    /// </summary>
+    public string? CreatorCgroup { get; set; }
     public string? ConsoleSocket { get; set; }
     public bool NoPivot { get; set; }
     public bool NoNewKeyring { get; set; }
