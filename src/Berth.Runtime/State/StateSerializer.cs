@@ -29,6 +29,7 @@ public static class StateSerializer
             w.WriteNumber("monitorStartTime", s.MonitorStartTime);
             w.WriteString("cgroupPath", s.CgroupPath);
             if (s.CgroupParent is { } cp) w.WriteString("cgroupParent", cp);
+            if (s.CreatorCgroup is { } cc) w.WriteString("creatorCgroup", cc);
             if (s.ConsoleSocket is { } cs) w.WriteString("consoleSocket", cs);
             w.WriteBoolean("noPivot", s.NoPivot);
             w.WriteBoolean("noNewKeyring", s.NoNewKeyring);
@@ -75,6 +76,7 @@ public static class StateSerializer
                 case "monitorStartTime": s.MonitorStartTime = UInt64(v, p); break;
                 case "cgroupPath": s.CgroupPath = String(v, p); break;
                 case "cgroupParent": s.CgroupParent = String(v, p); break;
+                case "creatorCgroup": s.CreatorCgroup = String(v, p); break;
                 case "consoleSocket": s.ConsoleSocket = String(v, p); break;
                 case "noPivot": s.NoPivot = Bool(v, p); break;
                 case "noNewKeyring": s.NoNewKeyring = Bool(v, p); break;
