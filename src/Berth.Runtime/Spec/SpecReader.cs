@@ -36,6 +36,9 @@ public static class SpecReader
 
     internal static JsonDocument Parse(ReadOnlyMemory<byte> json, string what)
     {
+        // JsonDocument only checks UTF-8 when a string is read, and then throws InvalidOperationException.
+        if (System.Text.Unicode.Utf8.IsValid(json.Span) is false)
+            throw new RuntimeException($"{what}: not valid UTF-8 text");
         try { return JsonDocument.Parse(json, Options); }
         catch (JsonException e)
         {
