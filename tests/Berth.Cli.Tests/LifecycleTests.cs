@@ -1,0 +1,296 @@
+using System.Text.Json.Nodes;
+using Berth.Testing;
+
+namespace Berth.Cli.Tests;
+
+public sealed class LifecycleTests : IDisposable
+{
+    private readonly CliHarness _h = new();
+    private readonly string _id = UniqueId.New("c");
+
+    public void Dispose() => _h.Dispose();
+
+    [RequiresRootFact]
+    public void CreateStartKill_SleepOutsidePidNamespace_WalksCreatedRunningStopped()
+    {
+        // Without a PID namespace sleep is not an init, so SIGTERM's default
+        // action kills it (an init only gets signals it has a handler for).
+        var bundle = _h.NewBundle("sleep", "30");
+        var namespaces = bundle.Config["linux"]!["namespaces"]!.AsArray();
+        namespaces.Remove(namespaces.First(n => (string?)n!["type"] == "pid"));
+        bundle.Save();
+
+        _h.Ok("create", "--bundle", bundle.Path, _id);
+        var created = _h.State(_id);
+        Assert.Equal("created", (string?)created["status"]);
+        var pid = created["pid"]!.GetValue<int>();
+        Assert.True(pid > 0, created.ToJsonString());
+        Assert.True(HostProcess.IsAlive(pid), $"init pid {pid} of a created container is not alive");
+
+        _h.Ok("start", _id);
+        Assert.Equal("running", (string?)_h.State(_id)["status"]);
+
+        _h.Ok("kill", _id);
+        var stopped = _h.WaitForStatus(_id, "stopped");
+        Assert.Equal(143, (int?)stopped["exitCode"]);
+        Assert.Equal("SIGTERM", (string?)stopped["exitSignal"]);
+        Assert.False((bool?)stopped["oomKilled"]);
+    }
+
+    [RequiresRootFact]
+    public void Kill_TermToInitWithHandler_Stops143()
+    {
+        var bundle = _h.NewBundle("sh", "-c", "trap 'exit 143' TERM; while :; do sleep 0.05; done");
+        _h.CreateAndStart(bundle, _id);
+        CliHarness.WaitUntil(() => TrapInstalled(_h.InitPid(_id)), "the shell to install its TERM trap");
+
+        _h.Ok("kill", _id, "TERM");
+
+        var stopped = _h.WaitForStatus(_id, "stopped");
+        Assert.Equal(143, (int?)stopped["exitCode"]);
+    }
+
+    [RequiresRootFact]
+    public void Kill_Kill_Stops137WithSigkill()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.CreateAndStart(bundle, _id);
+
+        _h.Ok("kill", _id, "KILL");
+
+        var stopped = _h.WaitForStatus(_id, "stopped");
+        Assert.Equal(137, (int?)stopped["exitCode"]);
+        Assert.Equal("SIGKILL", (string?)stopped["exitSignal"]);
+    }
+
+    [RequiresRootTheory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void Run_Foreground_PassesExitCodeThrough(int code)
+    {
+        var bundle = _h.NewBundle("sh", "-c", $"exit {code}");
+
+        var result = _h.Run("run", "--bundle", bundle.Path, _id);
+
+        Assert.True(code == result.ExitCode, result.ToString());
+    }
+
+    [RequiresRootFact]
+    public async Task Run_ForegroundKilled_Exits137()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        var run = _h.Cli.RunAsync(["run", "--bundle", bundle.Path, _id]);
+        CliHarness.WaitUntil(
+            () => _h.Run("state", _id) is { Succeeded: true } r && r.Stdout.Contains("\"running\"", StringComparison.Ordinal),
+            "the foreground container to run");
+
+        _h.Ok("kill", _id, "KILL");
+
+        var result = await run;
+        Assert.True(result.ExitCode == 137, result.ToString());
+    }
+
+    [RequiresRootFact]
+    public void State_PolledRightAfterKill_StoppedAlwaysCarriesExitCode()
+    {
+        // The init dies, then the monitor reaps it and records the exit: a
+        // state read in between must not say "stopped" without the exit code.
+        var bundle = _h.NewBundle("sleep", "30");
+        for (var round = 0; round < 5; round++)
+        {
+            var id = $"{_id}-{round}";
+            _h.CreateAndStart(bundle, id);
+            _h.Ok("kill", id, "KILL");
+
+            var stopped = _h.WaitForStatus(id, "stopped");
+
+            Assert.True((int?)stopped["exitCode"] == 137, $"round {round}: first stopped state: {stopped.ToJsonString()}");
+            _h.Ok("delete", id);
+        }
+    }
+
+    [RequiresRootFact]
+    public void Delete_StoppedContainer_RemovesStateDirAndEveryCgroup()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.CreateAndStart(bundle, _id);
+        var memoryDir = HostCgroups.ContainerDir("memory", _id);
+        Assert.True(Directory.Exists(memoryDir), $"{memoryDir} missing while the container runs");
+        Assert.NotEmpty(HostCgroups.Leftovers(_id));
+        Assert.True(Directory.Exists(_h.StateDir(_id)));
+        _h.Ok("kill", _id, "KILL");
+        _h.WaitForStatus(_id, "stopped");
+
+        _h.Ok("delete", _id);
+
+        Assert.False(Directory.Exists(_h.StateDir(_id)), $"{_h.StateDir(_id)} is still there");
+        Assert.Empty(HostCgroups.Leftovers(_id));
+        Assert.False(_h.Run("state", _id).Succeeded);
+    }
+
+    [RequiresRootFact]
+    public void Delete_RunningWithoutForce_FailsAndChangesNothing()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.CreateAndStart(bundle, _id);
+        var pid = _h.InitPid(_id);
+        var cgroupsBefore = HostCgroups.Leftovers(_id);
+
+        var result = _h.Run("delete", _id);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(_id, result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("running", (string?)_h.State(_id)["status"]);
+        Assert.True(HostProcess.IsAlive(pid), "delete without --force killed the init");
+        Assert.Equal(cgroupsBefore, HostCgroups.Leftovers(_id));
+        Assert.True(Directory.Exists(_h.StateDir(_id)));
+    }
+
+    [RequiresRootFact]
+    public void DeleteForce_Running_KillsAndRemovesEverything()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.CreateAndStart(bundle, _id);
+        var pid = _h.InitPid(_id);
+
+        _h.Ok("delete", "--force", _id);
+
+        Assert.False(HostProcess.IsAlive(pid), $"init {pid} survived delete --force");
+        Assert.False(Directory.Exists(_h.StateDir(_id)));
+        Assert.Empty(HostCgroups.Leftovers(_id));
+    }
+
+    [RequiresRootFact]
+    public void PauseResume_Running_ShowsPausedAndFreezerState()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.CreateAndStart(bundle, _id);
+        var freezerState = Path.Join(HostCgroups.ContainerDir("freezer", _id), "freezer.state");
+
+        _h.Ok("pause", _id);
+        Assert.Equal("paused", (string?)_h.State(_id)["status"]);
+        Assert.Equal("FROZEN", File.ReadAllText(freezerState).Trim());
+
+        _h.Ok("resume", _id);
+        Assert.Equal("running", (string?)_h.State(_id)["status"]);
+        Assert.Equal("THAWED", File.ReadAllText(freezerState).Trim());
+    }
+
+    [RequiresRootFact]
+    public void Exec_Running_JoinsPidAndUtsNamespaces()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        bundle.Config["hostname"] = "exec-host";
+        bundle.Save();
+        _h.CreateAndStart(bundle, _id);
+        var initPidNs = new FileInfo($"/proc/{_h.InitPid(_id)}/ns/pid").LinkTarget;
+
+        var result = _h.Ok("exec", _id, "sh", "-c", "echo $$; hostname; readlink /proc/self/ns/pid");
+
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(int.Parse(lines[0]) < 10, $"exec'ed shell has pid {lines[0]}: not in the container's PID namespace");
+        Assert.Equal("exec-host", lines[1]);
+        Assert.Equal(initPidNs, lines[2]);
+    }
+
+    [RequiresRootFact]
+    public void Exec_ExitCode_PassesThrough()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.CreateAndStart(bundle, _id);
+
+        var result = _h.Run("exec", _id, "sh", "-c", "exit 9");
+
+        Assert.True(result.ExitCode == 9, result.ToString());
+    }
+
+    [RequiresRootFact]
+    public void PsJson_Running_ListsInitPid()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.CreateAndStart(bundle, _id);
+
+        var result = _h.Ok("ps", "--format", "json", _id);
+
+        var pids = JsonNode.Parse(result.Stdout)!.AsArray().Select(p => p!.GetValue<int>()).ToList();
+        Assert.Contains(_h.InitPid(_id), pids);
+    }
+
+    [RequiresRootFact]
+    public void ListJson_Created_ListsContainer()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.Ok("create", "--bundle", bundle.Path, _id);
+
+        var result = _h.Ok("list", "--format", "json");
+
+        var entry = JsonNode.Parse(result.Stdout)!.AsArray().Single(c => (string?)c!["id"] == _id)!;
+        Assert.Equal("created", (string?)entry["status"]);
+        Assert.Equal(bundle.Path, (string?)entry["bundle"]);
+    }
+
+    [RequiresRootFact]
+    public void RunDetached_AfterReturn_MonitorKeepsContainerAndRecordsExit()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+
+        _h.Ok("run", "-d", "--bundle", bundle.Path, _id);
+
+        var pid = _h.InitPid(_id);
+        Assert.Equal("running", (string?)_h.State(_id)["status"]);
+        Assert.True(HostProcess.IsAlive(pid));
+        _h.Ok("kill", _id, "KILL");
+        var stopped = _h.WaitForStatus(_id, "stopped");
+        Assert.Equal(137, (int?)stopped["exitCode"]);
+    }
+
+    [RequiresRootFact]
+    public void RunDetached_Monitor_HasItsOwnSession()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.Ok("run", "-d", "--bundle", bundle.Path, _id);
+
+        var monitor = HostProcess.ParentPid(_h.InitPid(_id));
+
+        Assert.NotEqual(Environment.ProcessId, monitor);
+        Assert.NotEqual(HostProcess.OwnSessionId(), HostProcess.SessionId(monitor));
+    }
+
+    [RequiresRootFact]
+    public void Kill_ContainerWithChildren_LeavesNoProcessOnHost()
+    {
+        var bundle = _h.NewBundle("sh", "-c", "sleep 30 & sleep 30 & sleep 0.01 & wait");
+        _h.Ok("run", "-d", "--bundle", bundle.Path, _id);
+        var pidsDir = HostCgroups.ContainerDir("pids", _id);
+        CliHarness.WaitUntil(() => HostProcess.CgroupProcs(pidsDir).Count >= 3, "the shell to start its children");
+        var inside = HostProcess.CgroupProcs(pidsDir);
+
+        _h.Ok("kill", _id, "KILL");
+        _h.WaitForStatus(_id, "stopped");
+
+        CliHarness.WaitUntil(() => inside.All(p => !HostProcess.Exists(p)), $"container processes {string.Join(',', inside)} to be reaped", 5);
+    }
+
+    [RequiresRootFact]
+    public void Delete_AfterExit_MonitorIsGone()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.Ok("run", "-d", "--bundle", bundle.Path, _id);
+        var monitor = HostProcess.ParentPid(_h.InitPid(_id));
+        _h.Ok("kill", _id, "KILL");
+        _h.WaitForStatus(_id, "stopped");
+
+        _h.Ok("delete", _id);
+
+        CliHarness.WaitUntil(() => !HostProcess.IsAlive(monitor), $"monitor {monitor} to exit", 5);
+    }
+
+    // SigCgt in /proc/PID/status: bit 14 (SIGTERM 15) is set once the trap is in place.
+    private static bool TrapInstalled(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("SigCgt:", StringComparison.Ordinal));
+        var mask = Convert.ToUInt64(line["SigCgt:".Length..].Trim(), 16);
+        return (mask & (1UL << 14)) != 0;
+    }
+}
