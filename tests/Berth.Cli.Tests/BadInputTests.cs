@@ -199,4 +199,100 @@ public sealed class BadInputTests : IDisposable
         Assert.Empty(_h.RootEntries());
         Assert.Empty(HostCgroups.Leftovers(_id));
     }
+    [RequiresRootTheory]
+    [InlineData("create")]
+    [InlineData("state")]
+    [InlineData("delete")]
+    [InlineData("kill")]
+    [InlineData("start")]
+    [InlineData("ps")]
+    public void Verb_IdEscapingRoot_RefusedAndNothingOutsideTouched(string verb)
+    {
+        var victim = TestPaths.NewDirectory("victim");
+        try
+        {
+            File.WriteAllText(Path.Join(victim, "state.json"), "{}");
+            var bundle = _h.NewBundle("true");
+            var id = $"../../{Path.GetFileName(Path.GetDirectoryName(victim))}/{Path.GetFileName(victim)}";
+
+            var result = verb == "create" ? _h.Run("create", "--bundle", bundle.Path, id) : _h.Run(verb, id);
+
+            Assert.True(result.ExitCode != 0, result.ToString());
+            Assert.Contains("invalid container id", result.Stderr, StringComparison.Ordinal);
+            Assert.Equal(["state.json"], Directory.GetFileSystemEntries(victim).Select(Path.GetFileName));
+            Assert.Empty(_h.RootEntries());
+        }
+        finally
+        {
+            TestPaths.DeleteDirectory(victim);
+        }
+    }
+
+    [RequiresRootFact]
+    public void Run_NofileAboveHostHardLimit_RefusedWithReason()
+    {
+        var bundle = _h.NewBundle("true");
+        bundle.Config["process"]!["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_NOFILE", ["hard"] = 1048576, ["soft"] = 1048576 });
+        bundle.Save();
+
+        var result = _h.Run("run", "--bundle", bundle.Path, _id);
+
+        AssertRefusedCleanly(result, "RLIMIT_NOFILE");
+    }
+
+    [RequiresRootFact]
+    public void Create_UnknownRlimit_Refused()
+    {
+        var result = CreateWith(c => c["process"]!["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_FROBNICATE", ["hard"] = 1, ["soft"] = 1 }));
+
+        AssertRefusedCleanly(result, "RLIMIT_FROBNICATE");
+    }
+
+    [RequiresRootFact]
+    public void Create_SoftRlimitAboveHard_Refused()
+    {
+        var result = CreateWith(c => c["process"]!["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_NOFILE", ["hard"] = 100, ["soft"] = 200 }));
+
+        AssertRefusedCleanly(result, "RLIMIT_NOFILE");
+    }
+
+    [RequiresRootTheory]
+    [InlineData("--memory", "-5")]
+    [InlineData("--memory", "lots")]
+    [InlineData("--pids-limit", "abc")]
+    [InlineData("--cpu-shares", "1")]
+    [InlineData("--cpu-quota", "500")]
+    public void Update_OutOfRange_RefusedAndLimitsUnchanged(string flag, string value)
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.CreateAndStart(bundle, _id);
+        var files = new[]
+        {
+            Path.Join(HostCgroups.ContainerDir("memory", _id), "memory.limit_in_bytes"),
+            Path.Join(HostCgroups.ContainerDir("pids", _id), "pids.max"),
+            Path.Join(HostCgroups.ContainerDir("cpu", _id), "cpu.shares"),
+            Path.Join(HostCgroups.ContainerDir("cpu", _id), "cpu.cfs_quota_us"),
+        };
+        var before = files.Select(File.ReadAllText).ToList();
+
+        var result = _h.Run("update", flag, value, _id);
+
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(before, files.Select(File.ReadAllText).ToList());
+    }
+
+    [RequiresRootTheory]
+    [InlineData("state")]
+    [InlineData("delete")]
+    [InlineData("kill")]
+    [InlineData("exec")]
+    [InlineData("pause")]
+    [InlineData("ps")]
+    public void Verb_NonExistentContainer_RefusedWithOneLine(string verb)
+    {
+        var result = verb == "exec" ? _h.Run(verb, _id, "true") : _h.Run(verb, _id);
+
+        AssertRefusedCleanly(result, _id);
+    }
 }
