@@ -195,6 +195,21 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void ExecDetached_LongProcess_ReturnsWhileItRuns()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.CreateAndStart(bundle, _id);
+        var pidsDir = HostCgroups.ContainerDir("pids", _id);
+
+        // runc's exec -d returns once the process has started (conmon relies on it).
+        var result = _h.Cli.RunAsync(["exec", "-d", _id, "sleep", "60"], TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal(2, HostProcess.CgroupProcs(pidsDir).Count);
+        Assert.Equal("running", (string?)_h.State(_id)["status"]);
+    }
+
+    [RequiresRootFact]
     public void Exec_ExitCode_PassesThrough()
     {
         var bundle = _h.NewBundle("sleep", "30");
