@@ -225,6 +225,53 @@ public sealed partial class IsolationTests : IDisposable
         Assert.Contains("MADE", result.Stdout, StringComparison.Ordinal);
     }
 
+    [RequiresRootFact]
+    public void Run_ReadonlyPaths_RefuseWritesToProcSys()
+    {
+        var result = RunInside("echo berth > /proc/sys/kernel/domainname && echo WROTE; true");
+
+        Assert.DoesNotContain("WROTE", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Read-only file system", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [RequiresRootFact]
+    public void Run_ReadonlyBindMount_ShowsHostFileAndRefusesWrites()
+    {
+        var hostDir = TestPaths.NewDirectory("bind");
+        try
+        {
+            File.WriteAllText(Path.Join(hostDir, "f"), "from-host");
+
+            var result = RunInside("cat /data/f; echo; touch /data/g && echo WROTE; true", c => c["mounts"]!.AsArray().Add(new JsonObject
+            {
+                ["destination"] = "/data",
+                ["type"] = "bind",
+                ["source"] = hostDir,
+                ["options"] = new JsonArray("rbind", "ro"),
+            }));
+
+            Assert.True(result.Succeeded, result.ToString());
+            Assert.Equal("from-host", result.Stdout.Split('\n')[0]);
+            Assert.DoesNotContain("WROTE", result.Stdout, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Join(hostDir, "g")));
+        }
+        finally
+        {
+            TestPaths.DeleteDirectory(hostDir);
+        }
+    }
+
+    [RequiresRootFact]
+    public void Run_Stdin_ReachesTheProcess()
+    {
+        var bundle = _h.NewBundle("sh", "-c", "read line; echo got:$line");
+
+        var result = _h.Cli.RunAsync(["run", "--bundle", bundle.Path, _id], stdin: "hello\n").GetAwaiter().GetResult();
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal("got:hello", result.Stdout.Trim());
+    }
+
     private static Dictionary<string, string> ParseStatus(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(':', 2))

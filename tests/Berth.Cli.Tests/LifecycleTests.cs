@@ -419,6 +419,76 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(["1000", "1000", "/tmp", "hello", "256"], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [RequiresRootFact]
+    public void Delete_RelativeCgroupsPath_RemovesEveryFolderItMade()
+    {
+        var parent = UniqueId.New("cgp");
+        var bundle = _h.NewBundle("sleep", "30");
+        bundle.Config["linux"]!["cgroupsPath"] = $"{parent}/{_id}";
+        bundle.Save();
+        var ownDirs = HostCgroups.Hierarchies().Select(h => h.OwnDir).ToList();
+        try
+        {
+            _h.CreateAndStart(bundle, _id);
+            var memoryOwn = HostCgroups.Hierarchies().First(h => h.Controllers.Split(',').Contains("memory")).OwnDir;
+            Assert.True(Directory.Exists(Path.Join(memoryOwn, parent, _id)), "relative cgroupsPath is not under the caller's cgroup");
+
+            _h.Ok("delete", "--force", _id);
+
+            Assert.All(ownDirs, d => Assert.False(Directory.Exists(Path.Join(d, parent, _id)), $"{d}/{parent}/{_id} left behind"));
+            Assert.All(ownDirs, d => Assert.False(Directory.Exists(Path.Join(d, parent)), $"{d}/{parent} (made for this container) left behind"));
+        }
+        finally
+        {
+            foreach (var dir in ownDirs.Select(d => Path.Join(d, parent)).Where(Directory.Exists))
+            {
+                foreach (var child in Directory.GetDirectories(dir))
+                {
+                    Directory.Delete(child);
+                }
+
+                Directory.Delete(dir);
+            }
+        }
+    }
+
+    [RequiresRootFact]
+    public async Task Run_ForegroundGetsSigterm_ForwardsItToTheContainer()
+    {
+        var bundle = _h.NewBundle("sh", "-c", "trap 'exit 42' TERM; while :; do sleep 0.05; done");
+        var start = new System.Diagnostics.ProcessStartInfo(_h.Cli.BinaryPath)
+        {
+            ArgumentList = { "--root", _h.Cli.Root, "run", "--bundle", bundle.Path, _id },
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var berth = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            CliHarness.WaitUntil(
+                () => _h.Run("state", _id) is { Succeeded: true } r && r.Stdout.Contains("\"running\"", StringComparison.Ordinal)
+                    && TrapInstalled(_h.InitPid(_id)),
+                "the foreground container to run with its trap");
+
+            _ = Kill(berth.Id, 15);
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await berth.WaitForExitAsync(timeout.Token);
+            Assert.Equal(42, berth.ExitCode);
+        }
+        finally
+        {
+            if (!berth.HasExited)
+            {
+                berth.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
     // SigCgt in /proc/PID/status: bit 14 (SIGTERM 15) is set once the trap is in place.
     private static bool TrapInstalled(int pid)
     {
