@@ -70,6 +70,31 @@ internal sealed class CliHarness : IDisposable
         }
     }
 
+    /// <summary>
+    /// Polls <c>state</c> until the container is stopped and its exit is recorded. A bare
+    /// "stopped" can come before the monitor wrote the exit (see
+    /// LifecycleTests.State_PolledRightAfterKill_StoppedAlwaysCarriesExitCode, which pins that).
+    /// </summary>
+    public JsonObject WaitForExit(string id, double timeoutSeconds = 10)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var state = State(id);
+            if ((string?)state["status"] == "stopped" && state["exitCode"] is not null)
+            {
+                return state;
+            }
+
+            if (clock.Elapsed > TimeSpan.FromSeconds(timeoutSeconds))
+            {
+                Assert.Fail($"container {id} did not stop with a recorded exit in {timeoutSeconds} s; last state: {state.ToJsonString()}");
+            }
+
+            Thread.Sleep(PollInterval);
+        }
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> after the timeout.</summary>
     public static void WaitUntil(Func<bool> condition, string what, double timeoutSeconds = 10)
     {

@@ -31,7 +31,7 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal("running", (string?)_h.State(_id)["status"]);
 
         _h.Ok("kill", _id);
-        var stopped = _h.WaitForStatus(_id, "stopped");
+        var stopped = _h.WaitForExit(_id);
         Assert.Equal(143, (int?)stopped["exitCode"]);
         Assert.Equal("SIGTERM", (string?)stopped["exitSignal"]);
         Assert.False((bool?)stopped["oomKilled"]);
@@ -46,7 +46,7 @@ public sealed class LifecycleTests : IDisposable
 
         _h.Ok("kill", _id, "TERM");
 
-        var stopped = _h.WaitForStatus(_id, "stopped");
+        var stopped = _h.WaitForExit(_id);
         Assert.Equal(143, (int?)stopped["exitCode"]);
     }
 
@@ -58,7 +58,7 @@ public sealed class LifecycleTests : IDisposable
 
         _h.Ok("kill", _id, "KILL");
 
-        var stopped = _h.WaitForStatus(_id, "stopped");
+        var stopped = _h.WaitForExit(_id);
         Assert.Equal(137, (int?)stopped["exitCode"]);
         Assert.Equal("SIGKILL", (string?)stopped["exitSignal"]);
     }
@@ -256,7 +256,7 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal("running", (string?)_h.State(_id)["status"]);
         Assert.True(HostProcess.IsAlive(pid));
         _h.Ok("kill", _id, "KILL");
-        var stopped = _h.WaitForStatus(_id, "stopped");
+        var stopped = _h.WaitForExit(_id);
         Assert.Equal(137, (int?)stopped["exitCode"]);
     }
 
@@ -312,7 +312,7 @@ public sealed class LifecycleTests : IDisposable
 
         _h.Ok("kill", _id, "KILL");
 
-        var stopped = _h.WaitForStatus(_id, "stopped", 5);
+        var stopped = _h.WaitForExit(_id, 5);
         Assert.Equal(137, (int?)stopped["exitCode"]);
     }
 
@@ -324,7 +324,7 @@ public sealed class LifecycleTests : IDisposable
 
         _h.Ok("kill", _id, "KILL");
 
-        var stopped = _h.WaitForStatus(_id, "stopped");
+        var stopped = _h.WaitForExit(_id);
         Assert.Equal(137, (int?)stopped["exitCode"]);
     }
 

@@ -40,7 +40,7 @@ public sealed class LimitsTests : IDisposable
 
         _h.Ok("start", _id);
 
-        var stopped = _h.WaitForStatus(_id, "stopped");
+        var stopped = _h.WaitForExit(_id);
         Assert.Equal(137, (int?)stopped["exitCode"]);
         Assert.True((bool?)stopped["oomKilled"], stopped.ToJsonString());
     }
