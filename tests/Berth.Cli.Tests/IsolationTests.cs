@@ -216,6 +216,25 @@ public sealed partial class IsolationTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void RunDetached_SeccompProfile_ContainerRunsItsProcess()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        bundle.Config["linux"]!["seccomp"] = new JsonObject
+        {
+            ["defaultAction"] = "SCMP_ACT_ALLOW",
+            ["syscalls"] = new JsonArray(new JsonObject { ["names"] = new JsonArray("mkdir"), ["action"] = "SCMP_ACT_ERRNO" }),
+        };
+        bundle.Save();
+
+        var result = _h.Run("run", "-d", "--bundle", bundle.Path, _id);
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Empty(result.Stderr);
+        var state = _h.State(_id);
+        Assert.True((string?)state["status"] == "running", state.ToJsonString());
+    }
+
+    [RequiresRootFact]
     public void Run_WithoutSeccomp_MkdirWorks()
     {
         var result = RunInside("grep Seccomp: /proc/self/status; mkdir /tmp/x && echo MADE", c => c["root"]!["readonly"] = false);

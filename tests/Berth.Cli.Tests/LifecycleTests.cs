@@ -130,6 +130,23 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void Delete_CreatedNeverStarted_RemovesItWithoutForce()
+    {
+        // runc's delete kills and removes a created container without --force
+        // (containerd and conmon delete containers that never started).
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.Ok("create", "--bundle", bundle.Path, _id);
+        var pid = _h.InitPid(_id);
+
+        var result = _h.Run("delete", _id);
+
+        Assert.True(result.Succeeded, result.ToString());
+        CliHarness.WaitUntil(() => !HostProcess.IsAlive(pid), $"init {pid} of the deleted container to die", 5);
+        Assert.False(Directory.Exists(_h.StateDir(_id)));
+        Assert.Empty(HostCgroups.Leftovers(_id));
+    }
+
+    [RequiresRootFact]
     public void Delete_RunningWithoutForce_FailsAndChangesNothing()
     {
         var bundle = _h.NewBundle("sleep", "30");
