@@ -1,3 +1,5 @@
+using Berth.Linux;
+
 namespace Berth.Cgroups;
 
 /// <summary>The container's cgroup in one hierarchy: its cgroup path, its directory, and the directories to create.</summary>
@@ -61,11 +63,39 @@ internal sealed class CgroupDirectory
     /// <summary>Creates the missing directories, recording each created one in <paramref name="created"/>.</summary>
     internal void Create(List<string> created)
     {
-        foreach (var dir in DirectoriesToCreate())
+        // A concurrent delete of a sibling may remove a shared parent between our mkdirs (see
+        // RemoveEmptyParents): start over when a parent vanished under us.
+        for (var attempt = 0; ; attempt++)
         {
-            if (CgroupFiles.MakeDirectory(dir))
+            try
             {
-                created.Add(dir);
+                foreach (var dir in DirectoriesToCreate())
+                {
+                    if (CgroupFiles.MakeDirectory(dir))
+                    {
+                        created.Add(dir);
+                    }
+                }
+                return;
+            }
+            catch (CgroupException e) when (e.Errno == Errno.ENOENT && attempt < 10)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// After the container's own directory is gone: removes the now empty directories between it and the base
+    /// (such as <c>berth/</c> of the default <c>berth/ID</c>), deepest first, stopping at the first one still
+    /// used by another container. The base (the caller's own cgroup or the configured parent) always stays.
+    /// </summary>
+    internal void RemoveEmptyParents()
+    {
+        for (var i = Chain.Count - 2; i >= 0; i--)
+        {
+            if (!CgroupFiles.TryRemoveEmpty(Chain[i]))
+            {
+                return;
             }
         }
     }

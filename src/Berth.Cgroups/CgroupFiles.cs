@@ -173,6 +173,18 @@ internal static class CgroupFiles
         throw new CgroupException("mkdir", path, null, errno);
     }
 
+    /// <summary>rmdir of a cgroup directory that may still be in use: false when it is busy or has children.</summary>
+    internal static bool TryRemoveEmpty(string path)
+    {
+        if (Native.Rmdir(path) == 0)
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == Errno.ENOENT;
+    }
+
     /// <summary>
     /// Removes <paramref name="path"/> and the cgroups below it, deepest first. A missing directory is fine;
     /// EBUSY (tasks still leaving after a kill) is retried for up to <paramref name="busyTimeout"/>.

@@ -36,6 +36,7 @@ public sealed class ArgParser
         {
             var a = args[i];
             if (a == "--") { Positional.AddRange(args.Skip(i + 1)); break; }
+            if (a is "--help" or "-h" && (!stopAtFirstPositional || Positional.Count == 0)) throw new HelpRequestedException(_verb);
             if (a.Length < 2 || a[0] != '-' || (stopAtFirstPositional && Positional.Count > 0))
             {
                 Positional.Add(a);

@@ -59,6 +59,12 @@ public static class Cli
                 throw new UsageException("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the default cgroupfs driver");
             return command(g, args[(i + 1)..]);
         }
+        catch (HelpRequestedException h)
+        {
+            var line = Usage.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith(h.Verb + " ", StringComparison.Ordinal));
+            Console.Out.WriteLine($"usage: berth [global flags] {h.Verb} [flags] ...\n{line?.Trim()}\nsee docs/runtime.md for every flag");
+            return 0;
+        }
         catch (Exception e) when (e is UsageException or RuntimeException or LinuxException or CgroupException
                                       or SecurityConfigException or ArgumentException or IOException or UnauthorizedAccessException)
         {

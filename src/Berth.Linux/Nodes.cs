@@ -28,6 +28,16 @@ public static class Nodes
         if (Libc.mkfifo(path, perm) != 0) throw LinuxException.FromLastError("mkfifo", path);
     }
 
+    /// <summary>mkdir(2): true if this call created the directory, false if it already existed (EEXIST).</summary>
+    /// <remarks>Unlike Directory.CreateDirectory, tells the caller whether it won a race to create it.</remarks>
+    public static bool MakeDirectory(string path, uint mode)
+    {
+        if (Libc.mkdir(path, mode) == 0) return true;
+        var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        if (errno == Errno.EEXIST) return false;
+        throw new LinuxException("mkdir", errno, path);
+    }
+
     /// <summary>chmod(2) (follows symlinks; callers resolve paths first).</summary>
     public static void Chmod(string path, uint mode)
     {

@@ -114,8 +114,17 @@ public sealed partial class ContainerRuntime
     /// <summary>Where warnings go (the CLI points it at --log and stderr).</summary>
     public Action<string, string>? Log { get; set; }
 
-    /// <summary>The OCI state of <paramref name="id"/>.</summary>
-    public OciState State(string id) => ToOci(Store.Load(id));
+    /// <summary>
+    /// The OCI state of <paramref name="id"/>. When the init has just died, waits (briefly) for its monitor to
+    /// record the exit, so a "stopped" state always carries the exit code where a monitor keeps one.
+    /// </summary>
+    public OciState State(string id)
+    {
+        var state = Store.Load(id);
+        if (state.Exit is null && state.Pid > 0 && Status(state) == ContainerStatus.Stopped && WaitForMonitor(state))
+            state = Store.Load(id);
+        return ToOci(state);
+    }
 
     /// <summary>The OCI state of every container.</summary>
     public List<OciState> List()
@@ -139,6 +148,7 @@ public sealed partial class ContainerRuntime
         if (all)
         {
             Cgroup(state).Signal(signal);
+            ThawAfterKill(state, signal);
             return;
         }
         var pidfd = Pidfd.TryOpen(state.Pid);
@@ -153,6 +163,19 @@ public sealed partial class ContainerRuntime
             if (err != 0 && err != Errno.ESRCH) throw new LinuxException("pidfd_send_signal", err, $"{Signals.Name(signal)} to {state.Pid}");
         }
         finally { Fd.Close(pidfd); }
+        ThawAfterKill(state, signal);
+    }
+
+    /// <summary>A frozen process cannot act on SIGKILL: thaw the container so it dies now, as runc does.</summary>
+    private void ThawAfterKill(ContainerState state, int signal)
+    {
+        if (signal != Signals.SIGKILL) return;
+        var cgroup = Cgroup(state);
+        try
+        {
+            if (cgroup.IsFrozen()) cgroup.SetFrozen(false);
+        }
+        catch (CgroupException e) { Log?.Invoke("warning", e.Message); }
     }
 
     /// <summary>
@@ -161,7 +184,15 @@ public sealed partial class ContainerRuntime
     /// </summary>
     public void Delete(string id, bool force)
     {
-        var state = Store.Load(id);
+        ContainerState state;
+        try { state = Store.Load(id); }
+        catch (RuntimeException) when (force && Directory.Exists(Store.Dir(id)))
+        {
+            // A state directory without a readable state.json (a crash mid-create, a damaged file): nothing
+            // in it can be trusted to find processes or cgroups, but --force must still free the id.
+            Directory.Delete(Store.Dir(id), recursive: true);
+            return;
+        }
         var status = Status(state);
         if (status != ContainerStatus.Stopped && !force)
             throw new RuntimeException($"cannot delete container \"{id}\": it is {StateStore.StatusName(status)} (stop it first or use --force)");
@@ -303,15 +334,16 @@ public sealed partial class ContainerRuntime
         }
     }
 
-    private static void WaitForMonitor(ContainerState state)
+    /// <summary>Waits for a live monitor to finish (it records the exit and leaves within milliseconds of the init's death); true if one was waited for.</summary>
+    private static bool WaitForMonitor(ContainerState state)
     {
-        if (state.MonitorPid <= 0 || state.MonitorPid == Processes.GetPid()) return;
-        if (Processes.StartTime(state.MonitorPid) != state.MonitorStartTime) return;
+        if (state.MonitorPid <= 0 || state.MonitorPid == Processes.GetPid()) return false;
+        if (Processes.StartTime(state.MonitorPid) != state.MonitorStartTime) return false;
         var pidfd = Pidfd.TryOpen(state.MonitorPid);
-        if (pidfd < 0) return;
-        // The monitor records the exit and leaves within milliseconds of the init's death.
+        if (pidfd < 0) return false;
         if (!Pidfd.WaitExit(pidfd, 3000)) Pidfd.Signal(pidfd, Signals.SIGKILL);
         Fd.Close(pidfd);
+        return true;
     }
 
     private OciState ToOci(ContainerState s)

@@ -130,15 +130,21 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [RequiresRootFact]
-    public void Delete_CreatedNeverStarted_RemovesItWithoutForce()
+    public void Delete_CreatedNeverStarted_NeedsForceAsTheSpecSays()
     {
-        // runc's delete kills and removes a created container without --force
-        // (containerd and conmon delete containers that never started).
+        // runtime-spec "delete": deleting a container that is not stopped MUST fail and change nothing.
+        // (runc kills a created one; Berth follows the spec, and --force covers the callers that rely on runc.)
         var bundle = _h.NewBundle("sleep", "30");
         _h.Ok("create", "--bundle", bundle.Path, _id);
         var pid = _h.InitPid(_id);
 
-        var result = _h.Run("delete", _id);
+        var refused = _h.Run("delete", _id);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("created", refused.Stderr);
+        Assert.True(HostProcess.IsAlive(pid));
+        Assert.True(Directory.Exists(_h.StateDir(_id)));
+
+        var result = _h.Run("delete", "--force", _id);
 
         Assert.True(result.Succeeded, result.ToString());
         CliHarness.WaitUntil(() => !HostProcess.IsAlive(pid), $"init {pid} of the deleted container to die", 5);

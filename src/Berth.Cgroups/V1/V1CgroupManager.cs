@@ -182,6 +182,7 @@ internal sealed class V1CgroupManager(IReadOnlyList<CgroupHierarchy> hierarchies
         foreach (var (directory, _) in entries)
         {
             CgroupFiles.RemoveTree(directory.Dir, BusyTimeout);
+            directory.RemoveEmptyParents();
         }
     }
 

@@ -242,7 +242,11 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
         }
     }
 
-    internal void RemoveDirectories() => CgroupFiles.RemoveTree(Dir, BusyTimeout);
+    internal void RemoveDirectories()
+    {
+        CgroupFiles.RemoveTree(Dir, BusyTimeout);
+        directory.RemoveEmptyParents();
+    }
 
     public bool Exists() => Directory.Exists(Dir);
 

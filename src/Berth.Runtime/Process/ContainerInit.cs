@@ -107,6 +107,8 @@ public static class ContainerInit
         }
 
         var executable = ProcessFinalizer.ResolveExecutable(process);
+        // Before ready, so that limits the kernel refuses fail create rather than start (as with runc).
+        Security.RlimitApplier.Apply(process.Rlimits);
         Trace.Mark("init: ready");
         sync.Send("ready");
 

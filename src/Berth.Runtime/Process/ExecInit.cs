@@ -52,6 +52,7 @@ public static class ExecInit
                 Fd.Close(master);
             }
             var exe = ProcessFinalizer.ResolveExecutable(process);
+            Security.RlimitApplier.Apply(process.Rlimits);
             ProcessFinalizer.ExecPayload(process, exe, spec.Linux?.Seccomp);
             return 0;
         }

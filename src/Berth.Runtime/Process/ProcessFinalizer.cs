@@ -73,11 +73,11 @@ public static class ProcessFinalizer
     }
 
     /// <summary>
-    /// Applies limits, identity and privileges, then execs <paramref name="executable"/>. Never returns:
+    /// Applies identity and privileges, then execs <paramref name="executable"/>. Never returns:
     /// throws if any step (or the execve) fails.
     /// </summary>
     /// <remarks>
-    /// Order matters: rlimits while still privileged; without no_new_privs the seccomp filter must be loaded
+    /// Order matters (rlimits were applied earlier, while still privileged): without no_new_privs the seccomp filter must be loaded
     /// while CAP_SYS_ADMIN is held; the bounding set is dropped and PR_SET_KEEPCAPS set before the uid change
     /// so the permitted set survives it; capset and ambient raises come after; with no_new_privs the filter
     /// is loaded last, so it need not allow the setup syscalls.
@@ -87,7 +87,6 @@ public static class ProcessFinalizer
         // Only stdio goes on to the payload: not the sync socket (dup2'ed to a fixed number, so not close-on-exec),
         // whose end-of-file tells exec and the monitor that the process has exec'ed, nor whatever the caller leaked.
         Fd.CloseOnExecFrom(3);
-        RlimitApplier.Apply(process.Rlimits);
         if (process.User.Umask is { } umask) Credentials.SetUmask(umask);
         if (seccomp is not null && !process.NoNewPrivileges) Seccomp.Load(seccomp);
 

@@ -242,7 +242,7 @@ public sealed class RootfsBuilder
     private static void Mask(string path)
     {
         if (Directory.Exists(path))
-            Mounts.Mount("tmpfs", path, "tmpfs", MountFlags.MS_RDONLY, "size=0k,mode=000");
+            Mounts.Mount("tmpfs", path, "tmpfs", MountFlags.MS_RDONLY, "size=0k");
         else if (Path.Exists(path))
             Mounts.Mount("/dev/null", path, null, MountFlags.MS_BIND);
     }

@@ -47,17 +47,16 @@ public sealed partial class StateStore
     public string CreateDir(string id)
     {
         ValidateId(id);
-        Directory.CreateDirectory(Root);
         var dir = Dir(id);
         try
         {
             Directory.CreateDirectory(Root);
-            if (Directory.Exists(dir)) throw new RuntimeException($"container \"{id}\" already exists");
-            var info = Directory.CreateDirectory(dir);
-            if (info.Exists && Directory.EnumerateFileSystemEntries(dir).Any())
-                throw new RuntimeException($"container \"{id}\" already exists");
-            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            // mkdir(2) itself decides between two concurrent creates of one id: exactly one gets the directory.
+            if (!Nodes.MakeDirectory(dir, 0x1C9 /* 0711 */)) throw new RuntimeException($"container \"{id}\" already exists");
+        }
+        catch (LinuxException e)
+        {
+            throw new RuntimeException($"cannot create state directory {dir}: {e.Message}", e);
         }
         catch (IOException e)
         {
