@@ -57,7 +57,10 @@ public static class Cli
             if (!Verbs.TryGetValue(verb, out var command)) throw new UsageException($"unknown command \"{verb}\" (see berth --help)");
             if (g.SystemdCgroup && !Directory.Exists("/run/systemd/system"))
                 throw new UsageException("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the default cgroupfs driver");
-            return command(g, args[(i + 1)..]);
+            g.Log("debug", "command line: berth " + string.Join(' ', args));
+            var status = command(g, args[(i + 1)..]);
+            g.Log("debug", $"{verb} finished with exit status {status}");
+            return status;
         }
         catch (HelpRequestedException h)
         {

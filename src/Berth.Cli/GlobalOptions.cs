@@ -27,7 +27,8 @@ public sealed class GlobalOptions
     /// <summary>Writes one line to stderr (errors and warnings) and to the --log file when set.</summary>
     public void Log(string level, string message)
     {
-        if (level is "error" or "warning") Console.Error.WriteLine($"berth: {(level == "warning" ? "warning: " : "")}{message}");
+        if (level == "debug" && !Debug) return;
+        if (level is "error" or "warning" or "debug") Console.Error.WriteLine($"berth: {(level == "error" ? "" : level + ": ")}{message}");
         if (LogFile is null) return;
         try
         {
