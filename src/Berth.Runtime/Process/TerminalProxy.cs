@@ -10,6 +10,7 @@ public sealed class TerminalProxy : IDisposable
 {
     private readonly int _master;
     private readonly byte[]? _saved;
+    private readonly System.Runtime.InteropServices.PosixSignalRegistration _resize;
 
     /// <summary>Starts copying; takes ownership of <paramref name="master"/>.</summary>
     public TerminalProxy(int master)
@@ -17,6 +18,11 @@ public sealed class TerminalProxy : IDisposable
         _master = master;
         if (Terminals.GetSize(0) is { } size) Terminals.SetSize(master, size.Rows, size.Cols);
         _saved = Terminals.MakeRaw(0);
+        // The caller's window changed size: pass it on, and the kernel signals the container's foreground job.
+        _resize = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGWINCH, _ =>
+        {
+            if (Terminals.GetSize(0) is { } s) Terminals.SetSize(_master, s.Rows, s.Cols);
+        });
         new Thread(() => Pump(0, _master)) { IsBackground = true, Name = "pty-in" }.Start();
         Output = new Thread(() => Pump(_master, 1)) { IsBackground = true, Name = "pty-out" };
         Output.Start();
@@ -39,6 +45,7 @@ public sealed class TerminalProxy : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        _resize.Dispose();
         Output.Join(TimeSpan.FromSeconds(2));
         Terminals.Restore(0, _saved);
         Fd.Close(_master);
