@@ -86,7 +86,7 @@ internal sealed class CgroupDirectory
 
     /// <summary>
     /// After the container's own directory is gone: removes the now empty directories between it and the base
-    /// (such as <c>berth/</c> of the default <c>berth/ID</c>), deepest first, stopping at the first one still
+    /// (such as <c>P/</c> of a <c>linux.cgroupsPath</c> of <c>P/ID</c>), deepest first, stopping at the first one still
     /// used by another container. The base (the caller's own cgroup or the configured parent) always stays.
     /// </summary>
     internal void RemoveEmptyParents()

@@ -37,10 +37,12 @@ public sealed partial class ContainerRuntime
         var registrations = new List<PosixSignalRegistration>();
         try
         {
-            Materialize(dir, bundle, spec, state, cgroup);
-            Trace.Mark("materialized");
+            CreateCgroup(spec, cgroup);
+            Trace.Mark("cgroup created");
+            // The state files are written while the init process starts up; it waits for "go" to read them.
             var pid = ContainerMonitor.Setup(dir, _options.BerthPath, spec, state, Store,
-                new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, master => proxy = new TerminalProxy(master), cgroup);
+                new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, master => proxy = new TerminalProxy(master), cgroup,
+                beforeGo: () => WriteStateFiles(dir, bundle, state));
             if (options.PidFile is { } pf) WritePidFile(pf, pid);
             foreach (var sig in Forwarded)
                 registrations.Add(PosixSignalRegistration.Create(sig, ctx =>

@@ -268,7 +268,7 @@ public sealed partial class ContainerRuntime
         var (spec, rootfs) = SpecLoader.Load(bundle);
         if (options.ConsoleSocket is { } cs && !File.Exists(cs) && !Path.Exists(cs))
             throw new RuntimeException($"--console-socket {cs} does not exist");
-        var cgroupPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? "berth/" + id : spec.Linux!.CgroupsPath!;
+        var cgroupPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? "berth-" + id : spec.Linux!.CgroupsPath!;
         ICgroupManager cgroup;
         try { cgroup = CgroupManagerFactory.Create(Layout, cgroupPath, _options.CgroupParent); }
         catch (CgroupException e) { throw new RuntimeException("linux.cgroupsPath: " + e.Message, e); }
@@ -282,7 +282,7 @@ public sealed partial class ContainerRuntime
         Bundle = bundle,
         Rootfs = rootfs,
         Created = DateTimeOffset.UtcNow,
-        CgroupPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? "berth/" + id : spec.Linux!.CgroupsPath!,
+        CgroupPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? "berth-" + id : spec.Linux!.CgroupsPath!,
         CgroupParent = _options.CgroupParent,
         CreatorCgroup = File.ReadAllText("/proc/self/cgroup"),
         ConsoleSocket = options.ConsoleSocket is null ? null : Path.GetFullPath(options.ConsoleSocket),
@@ -293,12 +293,24 @@ public sealed partial class ContainerRuntime
 
     internal void Materialize(string dir, string bundle, RuntimeSpec spec, ContainerState state, ICgroupManager cgroup)
     {
-        File.Copy(Path.Combine(bundle, "config.json"), Path.Combine(dir, StateStore.ConfigFile));
+        CreateCgroup(spec, cgroup);
+        WriteStateFiles(dir, bundle, state);
+    }
+
+    /// <summary>Creates the container's cgroup with every limit but the pids limit (see ContainerMonitor.Setup).</summary>
+    internal static void CreateCgroup(RuntimeSpec spec, ICgroupManager cgroup)
+    {
         var resources = ResourceMapper.Map(spec.Linux?.Resources);
         ResourceMapper.AllowDefaultDevices(resources);
-        resources.PidsLimit = null; // applied once the init runs (see ContainerMonitor.Setup)
+        resources.PidsLimit = null;
         try { cgroup.Create(resources); }
         catch (CgroupException e) { throw new RuntimeException("linux.resources: " + e.Message, e); }
+    }
+
+    /// <summary>What the init reads: the config copy, the exec FIFO and state.json.</summary>
+    internal void WriteStateFiles(string dir, string bundle, ContainerState state)
+    {
+        File.Copy(Path.Combine(bundle, "config.json"), Path.Combine(dir, StateStore.ConfigFile));
         Nodes.MakeFifo(Path.Combine(dir, StateStore.ExecFifo), 0x192 /* 0622 */);
         Store.Save(state);
     }

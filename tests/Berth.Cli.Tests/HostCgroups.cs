@@ -1,7 +1,7 @@
 namespace Berth.Cli.Tests;
 
 /// <summary>
-/// Where berth puts a container's cgroups by default: <c>berth/ID</c> under
+/// Where berth puts a container's cgroups by default: <c>berth-ID</c> under
 /// the test process's own cgroup in every v1 hierarchy mounted here, read from
 /// <c>/proc/self/cgroup</c> and <c>/proc/self/mountinfo</c> (berth is a child
 /// of the test process, so it starts in the same cgroups).
@@ -55,13 +55,13 @@ internal static class HostCgroups
 
     /// <summary>The container's folder in every v1 hierarchy (whether or not it exists).</summary>
     public static IReadOnlyList<string> ContainerDirs(string id) =>
-        Hierarchies().Select(h => Path.Join(h.OwnDir, "berth", id)).ToList();
+        Hierarchies().Select(h => Path.Join(h.OwnDir, "berth-" + id)).ToList();
 
     /// <summary>The container's folder in the hierarchy whose controllers include <paramref name="controller"/>.</summary>
     public static string ContainerDir(string controller, string id)
     {
         var hierarchy = Hierarchies().First(h => h.Controllers.Split(',').Contains(controller));
-        return Path.Join(hierarchy.OwnDir, "berth", id);
+        return Path.Join(hierarchy.OwnDir, "berth-" + id);
     }
 
     /// <summary>Container cgroup folders of <paramref name="id"/> that still exist.</summary>

@@ -96,10 +96,12 @@ public static class ContainerMonitor
 
     /// <summary>
     /// Launches the init and drives it to <c>ready</c> (shared by the monitor and the foreground <c>run</c>).
+    /// The init reads its state only after <c>go</c>, which is sent once <paramref name="beforeGo"/> (if any)
+    /// has run: a caller can write the state files while the init process starts.
     /// On failure the init is killed and reaped and the error thrown. Saves the init's pid in the state.
     /// </summary>
     public static int Setup(string stateDir, string berthPath, RuntimeSpec spec, ContainerState state, StateStore store,
-        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, ICgroupManager cgroup)
+        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, ICgroupManager cgroup, Action? beforeGo = null)
     {
         var (pid, sync) = InitLauncher.Launch(berthPath, stateDir, spec, stdio, cgroup);
         Trace.Mark("init spawned");
@@ -107,6 +109,8 @@ public static class ContainerMonitor
         {
             try
             {
+                beforeGo?.Invoke();
+                sync.Send("go");
                 while (true)
                 {
                     var msg = sync.Receive(out var fd);

@@ -46,6 +46,7 @@ public static class ContainerInit
     private static void RunCore(string stateDir, bool joinCgroup, SyncChannel sync)
     {
         Trace.Mark("init");
+        if (sync.Receive() != "go") throw new RuntimeException("the runtime went away before the container was set up");
         var state = StateSerializer.Read(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), StateStore.StateFile);
         var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
         var process = spec.Process!;
