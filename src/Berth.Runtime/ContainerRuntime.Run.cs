@@ -35,6 +35,7 @@ public sealed partial class ContainerRuntime
         Prctl.SetChildSubreaper();
         TerminalProxy? proxy = null;
         var registrations = new List<PosixSignalRegistration>();
+        var exited = false;
         try
         {
             CreateCgroup(spec, cgroup);
@@ -54,6 +55,7 @@ public sealed partial class ContainerRuntime
             Start(id);
             Trace.Mark("started");
             var status = ContainerMonitor.WaitForInit(pid);
+            exited = true;
             Trace.Mark("exited");
             return status.ShellStatus;
         }
@@ -61,8 +63,8 @@ public sealed partial class ContainerRuntime
         {
             foreach (var r in registrations) r.Dispose();
             proxy?.Dispose();
-            try { Delete(id, force: true); Trace.Mark("deleted"); }
-            catch (RuntimeException) { Cleanup(id, state, cgroup); }
+            Remove(state, spec, cgroup, stopped: exited);
+            Trace.Mark("deleted");
         }
     }
 

@@ -193,18 +193,30 @@ public sealed partial class ContainerRuntime
             Directory.Delete(Store.Dir(id), recursive: true);
             return;
         }
-        var status = Status(state);
+        var cgroup = Cgroup(state);
+        var status = Status(state, cgroup);
         if (status != ContainerStatus.Stopped && !force)
             throw new RuntimeException($"cannot delete container \"{id}\": it is {StateStore.StatusName(status)} (stop it first or use --force)");
-        var cgroup = Cgroup(state);
-        if (status != ContainerStatus.Stopped) StopEverything(state, cgroup);
-        WaitForMonitor(state);
         RuntimeSpec? spec = null;
         try { spec = SpecLoader.Read(Path.Combine(Store.Dir(id), StateStore.ConfigFile)); }
         catch (RuntimeException) { /* a broken copy must not block the delete */ }
+        Remove(state, spec, cgroup, stopped: status == ContainerStatus.Stopped);
+    }
+
+    /// <summary>
+    /// The delete itself, for a container whose state, spec and cgroup the caller already has: stops what
+    /// still runs, waits for the monitor, runs poststop hooks, removes the cgroup and the state directory.
+    /// </summary>
+    internal void Remove(ContainerState state, RuntimeSpec? spec, ICgroupManager cgroup, bool stopped)
+    {
+        if (!stopped) StopEverything(state, cgroup);
+        WaitForMonitor(state);
         try { HookRunner.Run("poststop", spec?.Hooks?.Poststop, ContainerInitState(state, spec ?? new RuntimeSpec(), "stopped")); }
         catch (RuntimeException e) { Log?.Invoke("warning", e.Message); }
-        Cleanup(id, state, cgroup);
+        // When the init of a private pid namespace has been reaped, the kernel has already killed and waited for
+        // every other process in it (zap_pid_ns_processes), so there is nothing left in the cgroup to kill.
+        var ownPidNs = spec?.Linux?.Namespaces?.Any(n => n.Type == "pid" && string.IsNullOrEmpty(n.Path)) ?? false;
+        Cleanup(state.Id, state, cgroup, kill: !(stopped && ownPidNs));
     }
 
     /// <summary>Freezes every process of a running container.</summary>
@@ -250,10 +262,12 @@ public sealed partial class ContainerRuntime
     }
 
     /// <summary>The status of a loaded state.</summary>
-    public ContainerStatus Status(ContainerState state)
+    public ContainerStatus Status(ContainerState state) => Status(state, null);
+
+    private ContainerStatus Status(ContainerState state, ICgroupManager? cgroup)
         => Store.Status(state, () =>
         {
-            try { return Cgroup(state).IsFrozen(); }
+            try { return (cgroup ?? Cgroup(state)).IsFrozen(); }
             catch (CgroupException) { return false; }
         });
 
@@ -316,11 +330,11 @@ public sealed partial class ContainerRuntime
     }
 
     /// <summary>Removes every trace of a container; tolerant of what is already gone.</summary>
-    internal void Cleanup(string id, ContainerState state, ICgroupManager cgroup)
+    internal void Cleanup(string id, ContainerState state, ICgroupManager cgroup, bool kill = true)
     {
         if (state.MonitorPid > 0 && Processes.IsAlive(state.MonitorPid, state.MonitorStartTime) && state.MonitorPid != Processes.GetPid())
             Signals.TryKill(state.MonitorPid, Signals.SIGKILL);
-        try { cgroup.Destroy(kill: true); }
+        try { cgroup.Destroy(kill); }
         catch (CgroupException e) { Log?.Invoke("warning", e.Message); }
         try { Directory.Delete(Store.Dir(id), recursive: true); }
         catch (DirectoryNotFoundException) { }
