@@ -73,7 +73,7 @@ public sealed partial class ContainerRuntime
                 });
             }
             finally { Fd.Close(w); }
-            var result = System.Text.Encoding.UTF8.GetString(ReadAll(r)).Trim();
+            var result = System.Text.Encoding.UTF8.GetString(Fd.ReadToEnd(r)).Trim();
             Fd.Close(r);
             if (!result.StartsWith("ok ", StringComparison.Ordinal))
             {
@@ -402,9 +402,4 @@ public sealed partial class ContainerRuntime
         File.WriteAllText(tmp, pid.ToString(CultureInfo.InvariantCulture));
         File.Move(tmp, full, overwrite: true);
     }
-
-    private static byte[] ReadAll(int fd) => Fd.ReadToEnd(fd);
-
-    /// <summary>Serializes an OCI state as <c>state</c> prints it.</summary>
-    public static string ToJson(OciState s) => StateSerializer.WriteOci(s, indented: false);
 }

@@ -5,7 +5,7 @@ public static class RunCommand
 {
     public static int Run(GlobalOptions g, string[] args)
     {
-        var p = CreateCommand.Options("run").Bool("detach", "d").Bool("keep").Parse(args);
+        var p = CreateCommand.Options("run").Bool("detach", "d").Parse(args);
         return g.Runtime().Run(p.Id(), CreateCommand.ToCreateOptions(p), p.Has("detach"));
     }
 }
