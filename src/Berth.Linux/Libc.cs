@@ -170,6 +170,9 @@ internal static unsafe partial class Libc
     internal static partial int posix_spawn_file_actions_addclose(void* fa, int fd);
 
     [LibraryImport(L, SetLastError = true)]
+    internal static partial int posix_spawn_file_actions_addclosefrom_np(void* fa, int from);
+
+    [LibraryImport(L, SetLastError = true)]
     internal static partial int posix_spawnattr_init(void* attr);
 
     [LibraryImport(L, SetLastError = true)]

@@ -41,6 +41,13 @@ public static unsafe class Processes
                 moved.Add(high);
                 Check(Libc.posix_spawn_file_actions_adddup2(fa, high, dst), "posix_spawn_file_actions_adddup2");
             }
+            // Descriptors this process inherited without close-on-exec (from the shell or harness that started it)
+            // would pass to the child too: close every non-target from 3 up, after the dup2s (glibc >= 2.34).
+            var maxTarget = options.Fds.Count == 0 ? 2 : Math.Max(2, options.Fds.Values.Max());
+            for (var fd = 3; fd < maxTarget; fd++)
+                if (!options.Fds.Values.Contains(fd))
+                    Check(Libc.posix_spawn_file_actions_addclose(fa, fd), "posix_spawn_file_actions_addclose");
+            Check(Libc.posix_spawn_file_actions_addclosefrom_np(fa, maxTarget + 1), "posix_spawn_file_actions_addclosefrom_np");
             ulong none = 0, all = ~0UL;
             Check(Libc.posix_spawnattr_setsigmask(attr, &none), "posix_spawnattr_setsigmask");
             Check(Libc.posix_spawnattr_setsigdefault(attr, &all), "posix_spawnattr_setsigdefault");

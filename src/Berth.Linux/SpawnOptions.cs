@@ -12,7 +12,10 @@ public sealed class SpawnOptions
     /// <summary>The environment as <c>KEY=value</c> strings.</summary>
     public required IReadOnlyList<string> Env { get; init; }
 
-    /// <summary>Descriptors of the parent to place at numbers in the child (source → target). All others are close-on-exec.</summary>
+    /// <summary>
+    /// Descriptors of the parent to place at numbers in the child (source → target). The child gets these and
+    /// stdio (0-2, unless mapped over); every other descriptor is closed, inherited close-on-exec or not.
+    /// </summary>
     public IReadOnlyDictionary<int, int> Fds { get; init; } = new Dictionary<int, int>();
 
     /// <summary>Start the child in a new session (setsid), detached from the caller's terminal and process group.</summary>
