@@ -27,8 +27,16 @@ public sealed class LinuxExceptionTests
     [Fact]
     public void Message_ErrnoWithoutName_ShowsNumberAndText()
     {
-        var e = new LinuxException("open", 24, "/x");
+        var e = new LinuxException("open", 133, "/x");
 
-        Assert.Equal("open /x: errno 24 (Too many open files)", e.Message);
+        Assert.StartsWith("open /x: errno 133 (", e.Message);
+    }
+
+    [Fact]
+    public void Message_Emfile_UsesItsName()
+    {
+        var e = new LinuxException("open", Errno.EMFILE, "/x");
+
+        Assert.Equal("open /x: EMFILE (Too many open files)", e.Message);
     }
 }

@@ -12,7 +12,8 @@ public static class SecurePath
     /// <summary>The host path of <paramref name="unsafePath"/> inside <paramref name="root"/>; missing components are kept literally.</summary>
     public static string Join(string root, string unsafePath)
     {
-        root = Path.GetFullPath(root);
+        root = Path.GetFullPath(root).TrimEnd('/');
+        if (root.Length == 0) root = "/";
         var parts = new List<string>();
         var pending = new Stack<string>(Split(unsafePath).Reverse());
         var links = 0;

@@ -17,6 +17,8 @@ public static class ResourceMapper
             c.MemorySwap = m.Swap;
             c.MemorySwappiness = m.Swappiness;
             c.DisableOomKiller = m.DisableOOMKiller;
+            if (m.UseHierarchy == false)
+                throw new RuntimeException("linux.resources.memory.useHierarchy: false is not supported (the kernel always accounts hierarchically)");
         }
         if (r.Cpu is { } cpu)
         {
@@ -27,11 +29,15 @@ public static class ResourceMapper
             c.CpuRealtimePeriod = cpu.RealtimePeriod;
             c.CpusetCpus = string.IsNullOrEmpty(cpu.Cpus) ? null : cpu.Cpus;
             c.CpusetMems = string.IsNullOrEmpty(cpu.Mems) ? null : cpu.Mems;
+            if (cpu.Idle is { } idle && idle != 0)
+                throw new RuntimeException("linux.resources.cpu.idle: SCHED_IDLE cgroups are not supported by berth");
         }
         if (r.Pids is { } p) c.PidsLimit = p.Limit;
         if (r.BlockIO is { } b)
         {
             c.BlkioWeight = b.Weight;
+            if (b.LeafWeight is not null)
+                throw new RuntimeException("linux.resources.blockIO.leafWeight: leaf weights are not supported by this kernel");
             foreach (var w in b.WeightDevice ?? []) c.BlkioWeightDevices.Add(new BlkioDeviceWeight(w.Major, w.Minor, w.Weight, w.LeafWeight));
             foreach (var t in b.ThrottleReadBpsDevice ?? []) c.ThrottleReadBps.Add(new BlkioDeviceRate(t.Major, t.Minor, t.Rate));
             foreach (var t in b.ThrottleWriteBpsDevice ?? []) c.ThrottleWriteBps.Add(new BlkioDeviceRate(t.Major, t.Minor, t.Rate));

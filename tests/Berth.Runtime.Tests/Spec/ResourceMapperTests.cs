@@ -171,4 +171,30 @@ public sealed class ResourceMapperTests
 
         Assert.Null(c.Devices);
     }
+
+    [Theory]
+    [InlineData("cpu.idle", "linux.resources.cpu.idle")]
+    [InlineData("leafWeight", "linux.resources.blockIO.leafWeight")]
+    [InlineData("useHierarchy", "linux.resources.memory.useHierarchy")]
+    public void Map_FieldTheKernelCannotHonour_RefusedNamingIt(string field, string expected)
+    {
+        var r = field switch
+        {
+            "cpu.idle" => new ResourcesSpec { Cpu = new CpuSpec { Idle = 1 } },
+            "leafWeight" => new ResourcesSpec { BlockIO = new BlockIoSpec { LeafWeight = 100 } },
+            _ => new ResourcesSpec { Memory = new MemorySpec { UseHierarchy = false } },
+        };
+
+        var e = Assert.Throws<RuntimeException>(() => ResourceMapper.Map(r));
+
+        Assert.StartsWith(expected, e.Message);
+    }
+
+    [Fact]
+    public void Map_UseHierarchyTrueAndIdleZero_Accepted()
+    {
+        var c = ResourceMapper.Map(new ResourcesSpec { Memory = new MemorySpec { UseHierarchy = true }, Cpu = new CpuSpec { Idle = 0 } });
+
+        Assert.Null(c.MemoryLimit);
+    }
 }
