@@ -16,30 +16,13 @@ internal static class CgroupFiles
     internal static bool Exists(string dir, string file) => File.Exists(PathOf(dir, file));
 
     /// <summary>Writes <paramref name="value"/> with a single write(2), as cgroupfs expects one value per write.</summary>
-    internal static unsafe void Write(string dir, string file, string value)
+    internal static void Write(string dir, string file, string value)
     {
         var path = PathOf(dir, file);
-        var fd = Native.Open(path, Native.O_WRONLY | Native.O_TRUNC | Native.O_CLOEXEC);
-        if (fd < 0)
+        var errno = Fd.TryWriteFile(path, Encoding.UTF8.GetBytes(value));
+        if (errno != 0)
         {
-            throw new CgroupException("write", path, value, Marshal.GetLastPInvokeError());
-        }
-
-        try
-        {
-            var bytes = Encoding.UTF8.GetBytes(value);
-            fixed (byte* p = bytes)
-            {
-                var n = Native.Write(fd, p, bytes.Length);
-                if (n < 0)
-                {
-                    throw new CgroupException("write", path, value, Marshal.GetLastPInvokeError());
-                }
-            }
-        }
-        finally
-        {
-            _ = Native.Close(fd);
+            throw new CgroupException("write", path, value, errno);
         }
     }
 
@@ -159,12 +142,12 @@ internal static class CgroupFiles
     /// <summary>Creates <paramref name="path"/>; returns false when it already existed.</summary>
     internal static bool MakeDirectory(string path)
     {
-        if (Native.Mkdir(path, 0x1ed /* 0755 */) == 0)
+        var errno = Nodes.TryMakeDirectory(path, 0x1ed /* 0755 */);
+        if (errno == 0)
         {
             return true;
         }
 
-        var errno = Marshal.GetLastPInvokeError();
         if (errno == Errno.EEXIST)
         {
             return false;
@@ -176,13 +159,8 @@ internal static class CgroupFiles
     /// <summary>rmdir of a cgroup directory that may still be in use: false when it is busy or has children.</summary>
     internal static bool TryRemoveEmpty(string path)
     {
-        if (Native.Rmdir(path) == 0)
-        {
-            return true;
-        }
-
-        var errno = Marshal.GetLastPInvokeError();
-        return errno == Errno.ENOENT;
+        var errno = Nodes.TryRemoveDirectory(path);
+        return errno is 0 or Errno.ENOENT;
     }
 
     /// <summary>
@@ -209,13 +187,8 @@ internal static class CgroupFiles
         var deadline = DateTime.UtcNow + busyTimeout;
         while (true)
         {
-            if (Native.Rmdir(path) == 0)
-            {
-                return;
-            }
-
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno == Errno.ENOENT)
+            var errno = Nodes.TryRemoveDirectory(path);
+            if (errno is 0 or Errno.ENOENT)
             {
                 return;
             }

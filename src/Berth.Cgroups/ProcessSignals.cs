@@ -12,9 +12,9 @@ internal static class ProcessSignals
     {
         foreach (var pid in pids)
         {
-            if (Native.kill(pid, signal) != 0)
+            var errno = Signals.TryKill(pid, signal);
+            if (errno != 0)
             {
-                var errno = Marshal.GetLastPInvokeError();
                 if (errno != Errno.ESRCH)
                 {
                     throw new CgroupException("kill", $"pid {pid} of {dir}", signal.ToString(CultureInfo.InvariantCulture), errno);
@@ -39,7 +39,7 @@ internal static class ProcessSignals
             }
 
             beforeRound();
-            Send(pids, Native.SIGKILL, dir);
+            Send(pids, Signals.SIGKILL, dir);
             Thread.Sleep(10);
         }
     }

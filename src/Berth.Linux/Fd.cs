@@ -143,6 +143,26 @@ public static unsafe class Fd
         }
     }
 
+    /// <summary>
+    /// One write(2) of <paramref name="data"/> to the file at <paramref name="path"/> (opened write-only and
+    /// truncated), returning the errno (0 on success): pseudo-files such as cgroupfs report a refused value only
+    /// through that errno, and expect the whole value in one write.
+    /// </summary>
+    public static int TryWriteFile(string path, ReadOnlySpan<byte> data)
+    {
+        var fd = Libc.open(path, O_WRONLY | O_TRUNC | O_CLOEXEC, 0);
+        if (fd < 0) return System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        try
+        {
+            fixed (byte* p = data)
+            {
+                var n = Libc.write(fd, p, (nuint)data.Length);
+                return n < 0 ? System.Runtime.InteropServices.Marshal.GetLastPInvokeError() : 0;
+            }
+        }
+        finally { Libc.close(fd); }
+    }
+
     /// <summary>Reads until end of file.</summary>
     public static byte[] ReadToEnd(int fd)
     {

@@ -38,6 +38,9 @@ internal static unsafe partial class Libc
     internal static partial int mkdir(string path, uint mode);
 
     [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int rmdir(string path);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int lchown(string path, uint uid, uint gid);
 
     [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -38,6 +38,14 @@ public static class Nodes
         throw new LinuxException("mkdir", errno, path);
     }
 
+    /// <summary>mkdir(2) returning the errno (0 on success) instead of throwing.</summary>
+    public static int TryMakeDirectory(string path, uint mode)
+        => Libc.mkdir(path, mode) == 0 ? 0 : System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+
+    /// <summary>rmdir(2) returning the errno (0 on success) instead of throwing.</summary>
+    public static int TryRemoveDirectory(string path)
+        => Libc.rmdir(path) == 0 ? 0 : System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+
     /// <summary>chmod(2) (follows symlinks; callers resolve paths first).</summary>
     public static void Chmod(string path, uint mode)
     {

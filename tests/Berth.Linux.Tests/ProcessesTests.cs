@@ -97,7 +97,9 @@ public sealed class ProcessesTests
                 Path = "/bin/sleep", Args = ["sleep", "60"], Env = [], Fds = new Dictionary<int, int> { [write] = 5 },
             });
 
-            Assert.Equal([0, 1, 2, 5], OpenFds($"/proc/{child.Pid}/fd").Order());
+            var seen = OpenFds($"/proc/{child.Pid}/fd").Order().ToList();
+            var described = string.Join(", ", seen.Select(fd => $"{fd}->{new FileInfo($"/proc/{child.Pid}/fd/{fd}").LinkTarget}"));
+            Assert.True(seen.SequenceEqual([0, 1, 2, 5]), $"the child holds {described}");
         }
         finally
         {

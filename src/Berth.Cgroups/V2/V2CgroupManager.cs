@@ -181,7 +181,7 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
     /// <summary>SIGKILL goes through cgroup.kill where the kernel has it (5.14+): no race with forks.</summary>
     public void Signal(int signal)
     {
-        if (signal == Native.SIGKILL && CgroupFiles.Exists(Dir, "cgroup.kill"))
+        if (signal == Signals.SIGKILL && CgroupFiles.Exists(Dir, "cgroup.kill"))
         {
             CgroupFiles.Write(Dir, "cgroup.kill", "1");
             return;

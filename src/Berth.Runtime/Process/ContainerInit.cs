@@ -92,20 +92,7 @@ public static class ContainerInit
         if (spec.Linux?.Personality is { } persona)
             Personality.Set(persona.Domain == "LINUX32" ? Personality.Linux32 : Personality.Linux);
 
-        if (process.Terminal)
-        {
-            var master = ProcessFinalizer.SetupTerminal(process, bindConsole: true);
-            if (consoleSocket >= 0)
-            {
-                UnixSockets.Send(consoleSocket, "/dev/ptmx"u8, [master]);
-                Fd.Close(consoleSocket);
-            }
-            else
-            {
-                sync.Send("pty", master);
-            }
-            Fd.Close(master);
-        }
+        if (process.Terminal) ProcessFinalizer.HandOverTerminal(process, consoleSocket, sync, bindConsole: true);
 
         var executable = ProcessFinalizer.ResolveExecutable(process);
         // Before ready, so that limits the kernel refuses fail create rather than start (as with runc).

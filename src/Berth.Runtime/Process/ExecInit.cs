@@ -37,20 +37,7 @@ public static class ExecInit
                 Namespaces.Join(mnt.DangerousGetHandle().ToInt32(), NamespaceType.CLONE_NEWNS, $"/proc/{pid}/ns/mnt");
                 Mounts.Chdir("/");
             }
-            if (process.Terminal)
-            {
-                var master = ProcessFinalizer.SetupTerminal(process, bindConsole: false);
-                if (consoleFd >= 0)
-                {
-                    UnixSockets.Send(consoleFd, "/dev/ptmx"u8, [master]);
-                    Fd.Close(consoleFd);
-                }
-                else
-                {
-                    sync.Send("pty", master);
-                }
-                Fd.Close(master);
-            }
+            if (process.Terminal) ProcessFinalizer.HandOverTerminal(process, consoleFd, sync, bindConsole: false);
             var exe = ProcessFinalizer.ResolveExecutable(process);
             Security.RlimitApplier.Apply(process.Rlimits);
             ProcessFinalizer.ExecPayload(process, exe, spec.Linux?.Seccomp);

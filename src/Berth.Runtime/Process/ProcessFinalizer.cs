@@ -38,6 +38,26 @@ public static class ProcessFinalizer
     }
 
     /// <summary>
+    /// Sets up the terminal (see <see cref="SetupTerminal"/>) and hands its master over: through the console
+    /// socket <paramref name="consoleFd"/> when there is one (as runc does, with the name <c>/dev/ptmx</c>),
+    /// else to the runtime over <paramref name="sync"/> (<c>pty</c>), which proxies it.
+    /// </summary>
+    public static void HandOverTerminal(ProcessSpec process, int consoleFd, SyncChannel sync, bool bindConsole)
+    {
+        var master = SetupTerminal(process, bindConsole);
+        try
+        {
+            if (consoleFd >= 0) UnixSockets.Send(consoleFd, "/dev/ptmx"u8, [master]);
+            else sync.Send("pty", master);
+        }
+        finally
+        {
+            Fd.Close(consoleFd);
+            Fd.Close(master);
+        }
+    }
+
+    /// <summary>
     /// Finds the program to run the way execvp does, inside the (already entered) root: an argv[0] with a slash
     /// is taken as is (relative to the cwd), otherwise PATH from the process environment is searched.
     /// </summary>
