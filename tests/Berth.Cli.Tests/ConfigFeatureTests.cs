@@ -60,16 +60,25 @@ public sealed class ConfigFeatureTests : IDisposable
     {
         var result = RunInside(
             "stat -c '%F %t %T %a' /dev/fuse",
-            c => c["linux"]!["devices"] = new JsonArray(new JsonObject
+            c =>
             {
-                ["path"] = "/dev/fuse",
-                ["type"] = "c",
-                ["major"] = 10,
-                ["minor"] = 229,
-                ["fileMode"] = 438,
-                ["uid"] = 0,
-                ["gid"] = 0,
-            }));
+                c["linux"]!["devices"] = new JsonArray(new JsonObject
+                {
+                    ["path"] = "/dev/fuse",
+                    ["type"] = "c",
+                    ["major"] = 10,
+                    ["minor"] = 229,
+                    ["fileMode"] = 438,
+                    ["uid"] = 0,
+                    ["gid"] = 0,
+                });
+                // As Docker's --device does: the node plus a cgroup rule, since
+                // the default config denies every device (mknod included).
+                c["linux"]!["resources"]!["devices"]!.AsArray().Add(new JsonObject
+                {
+                    ["allow"] = true, ["type"] = "c", ["major"] = 10, ["minor"] = 229, ["access"] = "rwm",
+                });
+            });
 
         Assert.True(result.Succeeded, result.ToString());
         // busybox prints major/minor in hex: 10 = a, 229 = e5.
