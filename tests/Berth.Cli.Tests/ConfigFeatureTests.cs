@@ -183,6 +183,16 @@ public sealed class ConfigFeatureTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void Events_Streaming_MissingContainer_FailsLikeStats()
+    {
+        var result = _h.Run("events", "--interval", "200ms", _id);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(_id, result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+    }
+
+    [RequiresRootFact]
     public void Exec_ProcessFile_RunsWithItsEnvAndCwd()
     {
         var bundle = _h.NewBundle("sleep", "30");
