@@ -28,7 +28,7 @@ public static class EventsCommand
         {
             CgroupStats stats;
             try { stats = rt.Stats(id); }
-            catch (RuntimeException) { return 0; } // stopped or deleted: the stream ends
+            catch (RuntimeException) when (lastOom >= 0) { return 0; } // stopped or deleted after the first event: the stream ends; before it, the error is the answer
             if (lastOom >= 0 && (long)stats.OomKills > lastOom) Console.Out.WriteLine(Event("oom", id, null));
             lastOom = (long)stats.OomKills;
             Console.Out.WriteLine(Event("stats", id, stats));

@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Berth.Testing;
+
+namespace Berth.Cli.Tests;
+
+/// <summary>
+/// OCI hooks (runtime-spec config.md "POSIX-platform Hooks") against the real
+/// binary: each hook is <c>/bin/sh -c</c> writing what it sees into a host
+/// temp folder, which is what the assertions read.
+/// </summary>
+public sealed class HooksTests : IDisposable
+{
+    private readonly CliHarness _h = new();
+    private readonly string _id = UniqueId.New("c");
+    private readonly string _out = TestPaths.NewDirectory("hooks");
+
+    public void Dispose()
+    {
+        try
+        {
+            _h.Dispose();
+        }
+        finally
+        {
+            TestPaths.DeleteDirectory(_out);
+        }
+    }
+
+    private static JsonObject ShellHook(string script, int? timeout = null)
+    {
+        var hook = new JsonObject { ["path"] = "/bin/sh", ["args"] = new JsonArray("sh", "-c", script) };
+        if (timeout is { } t)
+        {
+            hook["timeout"] = t;
+        }
+
+        return hook;
+    }
+
+    private OciBundle BundleWithHooks(string[] args, params (string Point, JsonObject Hook)[] hooks)
+    {
+        var bundle = _h.NewBundle(args);
+        var section = new JsonObject();
+        foreach (var (point, hook) in hooks)
+        {
+            if (section[point] is not JsonArray list)
+            {
+                list = [];
+                section[point] = list;
+            }
+
+            list.Add(hook);
+        }
+
+        bundle.Config["hooks"] = section;
+        bundle.Save();
+        return bundle;
+    }
+
+    private string Out(string name) => Path.Join(_out, name);
+
+    private static JsonObject ReadState(string file)
+    {
+        CliHarness.WaitUntil(() => File.Exists(file) && new FileInfo(file).Length > 0, $"{file} to be written", 5);
+        return JsonNode.Parse(File.ReadAllText(file))!.AsObject();
+    }
+
+    [RequiresRootFact]
+    public void Create_CreateRuntimeAndPrestart_GetCreatedStateWithInitPid()
+    {
+        var bundle = BundleWithHooks(
+            ["sleep", "30"],
+            ("createRuntime", ShellHook($"cat > {Out("createRuntime")}")),
+            ("prestart", ShellHook($"cat > {Out("prestart")}")));
+
+        _h.Ok("create", "--bundle", bundle.Path, _id);
+
+        var pid = _h.InitPid(_id);
+        foreach (var point in new[] { "createRuntime", "prestart" })
+        {
+            var text = File.ReadAllText(Out(point));
+            Assert.Contains($"\"id\":\"{_id}\"", text, StringComparison.Ordinal);
+            Assert.Contains("\"status\":\"created\"", text, StringComparison.Ordinal);
+            var seen = JsonNode.Parse(text)!["pid"]!.GetValue<int>();
+            Assert.True(seen == pid, $"{point} saw pid {seen}, state says {pid}: {text}");
+            Assert.Equal(bundle.Path, (string?)JsonNode.Parse(text)!["bundle"]);
+        }
+    }
+
+    [RequiresRootFact]
+    public void Create_CreateContainerHook_RunsInContainerMountNamespace()
+    {
+        // Before pivot_root the container's mount namespace still shows the
+        // host's /tmp, so the hook can write there; /proc is still the host's.
+        var bundle = BundleWithHooks(
+            ["sleep", "30"],
+            ("createContainer", ShellHook($"readlink /proc/self/ns/mnt > {Out("mnt")}; cat > {Out("state")}")));
+
+        _h.Ok("create", "--bundle", bundle.Path, _id);
+
+        var pid = _h.InitPid(_id);
+        var containerMnt = new FileInfo($"/proc/{pid}/ns/mnt").LinkTarget;
+        var hostMnt = new FileInfo("/proc/self/ns/mnt").LinkTarget;
+        Assert.NotEqual(hostMnt, containerMnt);
+        Assert.Equal(containerMnt, File.ReadAllText(Out("mnt")).Trim());
+        Assert.Contains($"\"id\":\"{_id}\"", File.ReadAllText(Out("state")), StringComparison.Ordinal);
+    }
+
+    [RequiresRootFact]
+    public void Start_StartContainerHook_RunsInsideAfterStart()
+    {
+        var bundle = BundleWithHooks(
+            ["sleep", "30"],
+            ("startContainer", ShellHook("readlink /proc/self/ns/mnt > /shared/mnt; hostname > /shared/hostname")));
+        bundle.Config["mounts"]!.AsArray().Add(new JsonObject
+        {
+            ["destination"] = "/shared",
+            ["type"] = "bind",
+            ["source"] = _out,
+            ["options"] = new JsonArray("rbind", "rw"),
+        });
+        bundle.Save();
+
+        _h.CreateAndStart(bundle, _id);
+
+        CliHarness.WaitUntil(() => File.Exists(Out("hostname")) && new FileInfo(Out("hostname")).Length > 0, "the startContainer hook's file", 5);
+        Assert.Equal("berth", File.ReadAllText(Out("hostname")).Trim());
+        var containerMnt = new FileInfo($"/proc/{_h.InitPid(_id)}/ns/mnt").LinkTarget;
+        Assert.Equal(containerMnt, File.ReadAllText(Out("mnt")).Trim());
+    }
+
+    [RequiresRootFact]
+    public void Start_PoststartHook_RunsAfterStart()
+    {
+        var bundle = BundleWithHooks(["sleep", "30"], ("poststart", ShellHook($"cat > {Out("poststart")}")));
+        _h.Ok("create", "--bundle", bundle.Path, _id);
+        Assert.False(File.Exists(Out("poststart")), "poststart ran at create");
+
+        _h.Ok("start", _id);
+
+        var seen = ReadState(Out("poststart"));
+        Assert.Equal(_id, (string?)seen["id"]);
+        Assert.Equal(_h.InitPid(_id), seen["pid"]!.GetValue<int>());
+        Assert.Equal("running", (string?)_h.State(_id)["status"]);
+    }
+
+    [RequiresRootFact]
+    public void Delete_PoststopHook_RunsOnDelete()
+    {
+        var bundle = BundleWithHooks(["true"], ("poststop", ShellHook($"cat > {Out("poststop")}")));
+        _h.CreateAndStart(bundle, _id);
+        _h.WaitForExit(_id);
+        Assert.False(File.Exists(Out("poststop")), "poststop ran before delete");
+
+        _h.Ok("delete", _id);
+
+        var seen = ReadState(Out("poststop"));
+        Assert.Equal(_id, (string?)seen["id"]);
+    }
+
+    [RequiresRootFact]
+    public void Create_FailingCreateRuntimeHook_FailsNamingItAndLeavesNothing()
+    {
+        var bundle = BundleWithHooks(["sleep", "30"], ("createRuntime", ShellHook("exit 1")));
+
+        var result = _h.Run("create", "--bundle", bundle.Path, _id);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("createRuntime", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_h.StateDir(_id)), $"{_h.StateDir(_id)} left behind");
+        Assert.Empty(HostCgroups.Leftovers(_id));
+        Assert.False(_h.Run("state", _id).Succeeded);
+    }
+
+    [RequiresRootFact]
+    public void Create_HookPastItsTimeout_FailsInAboutOneSecond()
+    {
+        var bundle = BundleWithHooks(["sleep", "30"], ("createRuntime", ShellHook("sleep 5", timeout: 1)));
+
+        var clock = Stopwatch.StartNew();
+        var result = _h.Run("create", "--bundle", bundle.Path, _id);
+        clock.Stop();
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("timed out", result.Stderr, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3.5), $"create took {clock.Elapsed.TotalSeconds:0.00} s");
+        Assert.False(Directory.Exists(_h.StateDir(_id)));
+        Assert.Empty(HostCgroups.Leftovers(_id));
+    }
+
+    [RequiresRootFact]
+    public void StartDelete_FailingPoststartAndPoststop_OnlyWarn()
+    {
+        var bundle = BundleWithHooks(
+            ["sleep", "30"],
+            ("poststart", ShellHook("exit 3")),
+            ("poststop", ShellHook("exit 4")));
+        _h.Ok("create", "--bundle", bundle.Path, _id);
+
+        var started = _h.Run("start", _id);
+        Assert.True(started.Succeeded, started.ToString());
+        Assert.Contains("poststart", started.Stderr, StringComparison.Ordinal);
+        Assert.Equal("running", (string?)_h.State(_id)["status"]);
+
+        _h.Ok("kill", _id, "KILL");
+        _h.WaitForExit(_id);
+        var deleted = _h.Run("delete", _id);
+
+        Assert.True(deleted.Succeeded, deleted.ToString());
+        Assert.Contains("poststop", deleted.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_h.StateDir(_id)));
+        Assert.Empty(HostCgroups.Leftovers(_id));
+    }
+}
