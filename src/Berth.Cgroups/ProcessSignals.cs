@@ -10,8 +10,16 @@ internal static class ProcessSignals
     /// <summary>Sends <paramref name="signal"/> to each pid; processes that already exited (ESRCH) are skipped.</summary>
     internal static void Send(IEnumerable<int> pids, int signal, string dir)
     {
+        var self = Environment.ProcessId;
         foreach (var pid in pids)
         {
+            // A thread of ours can still be listed while it leaves the cgroup (a runtime thread that joined it
+            // to spawn the init): never signal ourselves.
+            if (pid == self)
+            {
+                continue;
+            }
+
             var errno = Signals.TryKill(pid, signal);
             if (errno != 0)
             {

@@ -93,8 +93,9 @@ public static class Cli
                 case "root": g.Root = Next(); break;
                 case "log": g.LogFile = Next(); break;
                 case "log-format":
-                    g.LogFormat = Next();
-                    if (g.LogFormat is not ("text" or "json")) throw new UsageException($"--log-format: \"{g.LogFormat}\" must be text or json");
+                    var format = Next();
+                    if (format is not ("text" or "json")) throw new UsageException($"--log-format: \"{format}\" must be text or json");
+                    g.LogFormat = format;
                     break;
                 case "debug": g.Debug = true; break;
                 case "systemd-cgroup": g.SystemdCgroup = value is null or "true"; break;

@@ -34,6 +34,7 @@ public static class Errno
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
     public const int EOPNOTSUPP = 95;
+    public const int ECONNREFUSED = 111;
 
     private static readonly Dictionary<int, string> Names = new()
     {
@@ -43,7 +44,7 @@ public static class Errno
         [ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR", [EINVAL] = "EINVAL", [ENOSPC] = "ENOSPC",
         [EROFS] = "EROFS", [ENODEV] = "ENODEV", [ENFILE] = "ENFILE", [EMFILE] = "EMFILE", [ENOTTY] = "ENOTTY",
         [ETXTBSY] = "ETXTBSY", [EFBIG] = "EFBIG", [EPIPE] = "EPIPE", [ERANGE] = "ERANGE", [ENOSYS] = "ENOSYS",
-        [ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP", [EOPNOTSUPP] = "EOPNOTSUPP",
+        [ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP", [EOPNOTSUPP] = "EOPNOTSUPP", [ECONNREFUSED] = "ECONNREFUSED",
     };
 
     /// <summary>The symbolic name of <paramref name="errno"/>, or <c>errno N</c> when unnamed here.</summary>

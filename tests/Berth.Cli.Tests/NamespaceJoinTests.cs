@@ -68,9 +68,7 @@ public sealed class NamespaceJoinTests : IDisposable
         Assert.Empty(HostCgroups.Leftovers(_idB));
     }
 
-    [RequiresRootFact(Skip = "berth bug: a foreground run whose init-launch thread fails setns is sometimes SIGKILLed by its own "
-        + "cgroup kill sweep (the thread joined the container's cgroup through tasks and may not have left yet), "
-        + "exiting 137 and leaving the state dir and cgroups behind; about 1 run in 6")]
+    [RequiresRootFact]
     public void Run_NamespacePathOfWrongType_FailsCleanlyEveryTime()
     {
         var a = _h.NewBundle("sleep", "30");

@@ -19,7 +19,12 @@ public static class UpdateCommand
         ResourcesSpec r;
         if (p.Get("resources") is { } file)
         {
-            var bytes = file == "-" ? ReadStdin() : File.ReadAllBytes(file);
+            byte[] bytes;
+            try { bytes = file == "-" ? ReadStdin() : File.ReadAllBytes(file); }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new UsageException($"update: -r {file}: no such file");
+            }
             r = SpecReader.ReadResources(bytes, file);
         }
         else

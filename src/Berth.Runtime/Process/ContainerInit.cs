@@ -55,7 +55,12 @@ public static class ContainerInit
         var hostPid = int.Parse(new FileInfo("/proc/self").LinkTarget!, System.Globalization.CultureInfo.InvariantCulture);
 
         if (process.OomScoreAdj is { } adj)
-            File.WriteAllText("/proc/self/oom_score_adj", adj.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        {
+            var errno = Fd.TryWriteFile("/proc/self/oom_score_adj", System.Text.Encoding.ASCII.GetBytes(adj.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            if (errno != 0)
+                throw new RuntimeException($"process.oomScoreAdj: {adj}: {new LinuxException("write", errno, "/proc/self/oom_score_adj").Message}" +
+                    (errno is Errno.EACCES or Errno.EPERM && adj < 0 ? " (lowering it needs CAP_SYS_RESOURCE, which this host's root lacks)" : ""));
+        }
 
         // Resolved against the creator's cgroup: once joined, our own cgroup is the container's.
         var cgroup = CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent);

@@ -31,8 +31,10 @@ public static class InitLauncher
         {
             try
             {
-                var joined = cgroup.AddCurrentThread();
                 EnterNamespaces(spec);
+                // Join last: if anything before failed, this thread (and so this process) never sat in the
+                // container's cgroup, where the clean-up's kill sweep would hit it.
+                var joined = cgroup.AddCurrentThread();
                 pid = Processes.Spawn(new SpawnOptions
                 {
                     Path = berthPath,

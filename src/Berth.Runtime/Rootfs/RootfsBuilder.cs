@@ -86,11 +86,9 @@ public sealed class RootfsBuilder
         foreach (var (key, value) in linux?.Sysctl ?? [])
         {
             var path = "/proc/sys/" + key.Replace('.', '/');
-            try { File.WriteAllText(path, value); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new RuntimeException($"linux.sysctl: write \"{value}\" to {path}: {e.Message}", e);
-            }
+            var errno = Fd.TryWriteFile(path, System.Text.Encoding.UTF8.GetBytes(value));
+            if (errno != 0)
+                throw new RuntimeException($"linux.sysctl: {key}: {new LinuxException("write", errno, $"\"{value}\" to {path}").Message}");
         }
         foreach (var p in linux?.ReadonlyPaths ?? []) MakeReadonly(p);
         foreach (var p in linux?.MaskedPaths ?? []) Mask(p);
