@@ -10,7 +10,7 @@ namespace Berth.Cli.Tests;
 public sealed class PodmanInteropTests(PodmanFixture podman) : IClassFixture<PodmanFixture>
 {
     [RequiresRootFact]
-    public void Run_rm_echo_prints_hi_and_exits_0()
+    public void Run_RmEcho_PrintsHiAndExitsZero()
     {
         var r = podman.Podman(["run", "--rm", "--network=none", .. PodmanFixture.Ulimits, podman.Image, "echo", "hi"]);
 
@@ -19,7 +19,7 @@ public sealed class PodmanInteropTests(PodmanFixture podman) : IClassFixture<Pod
     }
 
     [RequiresRootFact]
-    public void Exit_code_of_the_container_passes_through()
+    public void Run_ExitingThree_ExitCodePassesThrough()
     {
         var r = podman.Podman(["run", "--rm", "--network=none", .. PodmanFixture.Ulimits, podman.Image, "sh", "-c", "echo out; echo err >&2; exit 3"]);
 
@@ -29,7 +29,7 @@ public sealed class PodmanInteropTests(PodmanFixture podman) : IClassFixture<Pod
     }
 
     [RequiresRootFact]
-    public void Run_with_a_terminal_goes_through_the_console_socket()
+    public void Run_WithTerminal_UsesConsoleSocket()
     {
         var r = podman.Podman(["run", "--rm", "-t", "--network=none", .. PodmanFixture.Ulimits, podman.Image, "sh", "-c", "test -t 1 && tty"]);
 
@@ -38,7 +38,7 @@ public sealed class PodmanInteropTests(PodmanFixture podman) : IClassFixture<Pod
     }
 
     [RequiresRootFact]
-    public void Run_d_then_stop_and_rm_leaves_no_state_no_cgroup_and_no_process()
+    public void RunDetachedStopRm_LeavesNoStateCgroupOrProcess()
     {
         var run = podman.Podman(["run", "-d", "--network=none", .. PodmanFixture.Ulimits, podman.Image, "sleep", "1000"]);
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -77,7 +77,7 @@ public sealed class PodmanInteropTests(PodmanFixture podman) : IClassFixture<Pod
     }
 
     [RequiresRootFact]
-    public void Exec_passes_stdin_output_and_exit_code()
+    public void Exec_WithStdin_PassesInputOutputAndExitCode()
     {
         var run = podman.Podman(["run", "-d", "--network=none", .. PodmanFixture.Ulimits, podman.Image, "sleep", "1000"]);
         Assert.True(run.ExitCode == 0, run.ToString());
