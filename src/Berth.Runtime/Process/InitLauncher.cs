@@ -17,7 +17,7 @@ public static class InitLauncher
     /// (parent descriptor → 0, 1, 2). Returns its pid and the parent's end of the sync channel.
     /// </summary>
     /// <remarks>
-    /// The thread first joins the container's cgroup by itself (<see cref="ICgroupManager.AddCurrentThread"/>), so the
+    /// Before spawning, the thread joins the container's cgroup by itself (<see cref="ICgroupManager.AddCurrentThread"/>), so the
     /// init is born inside it; where a hierarchy takes only whole processes the init joins on its own.
     /// </remarks>
     public static (int Pid, SyncChannel Sync) Launch(string berthPath, string stateDir, RuntimeSpec spec,
@@ -64,8 +64,6 @@ public static class InitLauncher
     {
         var list = spec.Linux?.Namespaces ?? [];
         var joins = list.Where(n => !string.IsNullOrEmpty(n.Path)).ToList();
-        // setns into a mount namespace needs an unshared fs_struct; threads share one by default.
-        if (joins.Any(n => n.Type == "mount")) Namespaces.Unshare(NamespaceType.CLONE_FS);
         foreach (var n in joins) Namespaces.Join(n.Path!, SpecValidator.NamespaceTypes[n.Type]);
         var flags = NamespaceType.None;
         foreach (var n in list.Where(n => string.IsNullOrEmpty(n.Path) && n.Type != "cgroup"))

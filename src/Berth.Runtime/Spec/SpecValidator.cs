@@ -133,6 +133,8 @@ public static class SpecValidator
             if (ns.Type == "time") Fail($"linux.namespaces[{i}]: time namespaces are not supported by berth");
             if (ns.Path is { Length: > 0 } p && !File.Exists(p))
                 Fail($"linux.namespaces[{i}].path: {p} does not exist");
+            if (ns.Type == "mount" && ns.Path is { Length: > 0 })
+                Fail($"linux.namespaces[{i}]: joining an existing mount namespace is not supported (the container needs its own root)");
         }
         if (!seen.Contains("mount")) Fail("linux.namespaces: a mount namespace is required");
         // Only namespaces the container gets for itself count for hostname and sysctl checks.

@@ -267,6 +267,14 @@ public sealed class SpecValidatorTests : IDisposable
     }
 
     [Fact]
+    public void Validate_JoinedMountNamespace_Refused()
+    {
+        var s = Good();
+        s.Linux!.Namespaces![0].Path = "/proc/self/ns/mnt";
+        AssertRefused(s, "linux.namespaces[0]: joining an existing mount namespace is not supported");
+    }
+
+    [Fact]
     public void Validate_NoLinuxSection_RefusedForMissingMountNamespace()
     {
         var s = Good();
