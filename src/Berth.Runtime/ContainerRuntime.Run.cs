@@ -43,7 +43,7 @@ public sealed partial class ContainerRuntime
             // The state files are written while the init process starts up; it waits for "go" to read them.
             var pid = ContainerMonitor.Setup(dir, _options.BerthPath, spec, state, Store,
                 new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, master => proxy = new TerminalProxy(master), cgroup,
-                beforeGo: () => WriteStateFiles(dir, bundle, state));
+                beforeGo: () => WriteStateFiles(dir, bundle, spec, state));
             if (options.PidFile is { } pf) WritePidFile(pf, pid);
             foreach (var sig in Forwarded)
                 registrations.Add(PosixSignalRegistration.Create(sig, ctx =>

@@ -99,13 +99,31 @@ public sealed partial class ContainerRuntime
         if (status != ContainerStatus.Created)
             throw new RuntimeException($"cannot start container \"{id}\": it is {StateStore.StatusName(status)}, not created");
         var fifo = Path.Combine(Store.Dir(id), StateStore.ExecFifo);
-        var fd = Fd.TryOpen(fifo, Fd.O_WRONLY | Fd.O_NONBLOCK, out var errno);
-        if (fd < 0)
-            throw errno == Errno.ENXIO ? new RuntimeException($"cannot start container \"{id}\": its init is gone")
-                : new LinuxException("open", errno, fifo);
-        try { Fd.WriteAll(fd, [0]); }
-        finally { Fd.Close(fd); }
-        File.Delete(fifo);
+        // Opened before the init is released: a FIFO whose every end is closed loses what was written to it.
+        var hooksFifo = Path.Combine(Store.Dir(id), StateStore.HooksFifo);
+        var hooks = File.Exists(hooksFifo) ? Fd.TryOpen(hooksFifo, Fd.O_RDONLY | Fd.O_NONBLOCK, out _) : -1;
+        try
+        {
+            var fd = Fd.TryOpen(fifo, Fd.O_WRONLY | Fd.O_NONBLOCK, out var errno);
+            if (fd < 0)
+                throw errno == Errno.ENXIO ? new RuntimeException($"cannot start container \"{id}\": its init is gone")
+                    : new LinuxException("open", errno, fifo);
+            try { Fd.WriteAll(fd, [0]); }
+            finally { Fd.Close(fd); }
+            File.Delete(fifo);
+            if (hooks >= 0)
+            {
+                Fd.SetNonBlocking(hooks, false);
+                var buffer = new byte[4096];
+                var n = Fd.Read(hooks, buffer);
+                var outcome = System.Text.Encoding.UTF8.GetString(buffer, 0, n);
+                File.Delete(hooksFifo);
+                if (outcome != "ok")
+                    throw new RuntimeException(outcome.StartsWith("error: ", StringComparison.Ordinal) ? outcome[7..]
+                        : $"container \"{id}\" exited while its startContainer hooks ran");
+            }
+        }
+        finally { Fd.Close(hooks); }
         var spec = SpecLoader.Read(Path.Combine(Store.Dir(id), StateStore.ConfigFile));
         try { HookRunner.Run("poststart", spec.Hooks?.Poststart, ContainerInitState(state, spec, "running")); }
         catch (RuntimeException e) { Log?.Invoke("warning", e.Message); }
@@ -308,7 +326,7 @@ public sealed partial class ContainerRuntime
     internal void Materialize(string dir, string bundle, RuntimeSpec spec, ContainerState state, ICgroupManager cgroup)
     {
         CreateCgroup(spec, cgroup);
-        WriteStateFiles(dir, bundle, state);
+        WriteStateFiles(dir, bundle, spec, state);
     }
 
     /// <summary>Creates the container's cgroup with every limit but the pids limit (see ContainerMonitor.Setup).</summary>
@@ -322,10 +340,11 @@ public sealed partial class ContainerRuntime
     }
 
     /// <summary>What the init reads: the config copy, the exec FIFO and state.json.</summary>
-    internal void WriteStateFiles(string dir, string bundle, ContainerState state)
+    internal void WriteStateFiles(string dir, string bundle, RuntimeSpec spec, ContainerState state)
     {
         File.Copy(Path.Combine(bundle, "config.json"), Path.Combine(dir, StateStore.ConfigFile));
         Nodes.MakeFifo(Path.Combine(dir, StateStore.ExecFifo), 0x192 /* 0622 */);
+        if (spec.Hooks?.StartContainer is { Count: > 0 }) Nodes.MakeFifo(Path.Combine(dir, StateStore.HooksFifo), 0x180 /* 0600 */);
         Store.Save(state);
     }
 

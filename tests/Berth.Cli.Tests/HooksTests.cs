@@ -160,6 +160,31 @@ public sealed class HooksTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void Start_FailingStartContainerHook_StartFailsNamingIt()
+    {
+        // runtime-spec: if a startContainer hook fails, the runtime MUST generate an error (and stop the container).
+        var bundle = BundleWithHooks(["sleep", "30"], ("startContainer", ShellHook("exit 5")));
+        _h.Ok("create", "--bundle", bundle.Path, _id);
+
+        var result = _h.Run("start", _id);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("startContainer", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("exit status 5", result.Stderr, StringComparison.Ordinal);
+        CliHarness.WaitUntil(() => _h.State(_id)["status"]!.GetValue<string>() == "stopped", "the container to stop", 5);
+    }
+
+    [RequiresRootFact]
+    public void Run_PassingStartContainerHook_ProcessRuns()
+    {
+        var bundle = BundleWithHooks(["sh", "-c", "exit 6"], ("startContainer", ShellHook("true")));
+
+        var result = _h.Run("run", "--bundle", bundle.Path, _id);
+
+        Assert.Equal(6, result.ExitCode);
+    }
+
+    [RequiresRootFact]
     public void Create_FailingCreateRuntimeHook_FailsNamingItAndLeavesNothing()
     {
         var bundle = BundleWithHooks(["sleep", "30"], ("createRuntime", ShellHook("exit 1")));

@@ -72,6 +72,7 @@ public static class ContainerInit
         // Opened read-write so that our own read blocks (a FIFO with no other writer would give EOF);
         // `start` opens it for writing, which succeeds only while we hold it, and writes one byte.
         using var fifo = Fd.Open(Path.Combine(stateDir, StateStore.ExecFifo), Fd.O_RDWR);
+        var hooksFifo = spec.Hooks?.StartContainer is { Count: > 0 } ? Fd.Open(Path.Combine(stateDir, StateStore.HooksFifo), Fd.O_RDWR) : null;
         var consoleSocket = process.Terminal && state.ConsoleSocket is { } cs ? UnixSockets.Connect(cs) : -1;
 
         var rootfs = new RootfsBuilder(spec, state.Rootfs, cgroup, newCgroupNs);
@@ -108,7 +109,15 @@ public static class ContainerInit
         Span<byte> one = stackalloc byte[1];
         if (Fd.Read(fifo.DangerousGetHandle().ToInt32(), one) != 1) throw new RuntimeException("exec FIFO closed before start");
         s_started = true;
-        HookRunner.Run("startContainer", hooks?.StartContainer, StateJson(state, spec, "running", hostPid));
+        if (hooksFifo is not null)
+        {
+            var outcome = "ok";
+            try { HookRunner.Run("startContainer", hooks!.StartContainer, StateJson(state, spec, "running", hostPid)); }
+            catch (RuntimeException e) { outcome = "error: " + e.Message; }
+            Fd.WriteAll(hooksFifo.DangerousGetHandle().ToInt32(), System.Text.Encoding.UTF8.GetBytes(outcome));
+            hooksFifo.Dispose();
+            if (outcome != "ok") throw new RuntimeException(outcome[7..]);
+        }
         ProcessFinalizer.ExecPayload(process, executable, spec.Linux?.Seccomp);
     }
 

@@ -14,6 +14,12 @@ public sealed partial class StateStore
     /// <summary>File names inside a container's state directory.</summary>
     public const string StateFile = "state.json", ConfigFile = "config.json", ExecFifo = "exec.fifo";
 
+    /// <summary>
+    /// Present only when the config has <c>startContainer</c> hooks: the init writes their outcome here, so that
+    /// <c>start</c> fails when one fails, as the runtime spec says.
+    /// </summary>
+    public const string HooksFifo = "hooks.fifo";
+
     /// <summary>Opens (without creating) the state root at <paramref name="root"/>.</summary>
     public StateStore(string root)
     {
