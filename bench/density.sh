@@ -80,7 +80,7 @@ pss_kb() {
 }
 
 # monitor_of PID PATH: the parent of PID if it runs the binary PATH (berth's
-# per-container monitor). Only this container's: other berth processes on the
+# waiter, shared by the containers of one root, or a per-container monitor). Only this container's: other berth processes on the
 # machine (tests, other containers) must not be counted.
 monitor_of() {
     local ppid
@@ -157,4 +157,4 @@ fi
 echo
 echo "host memory per idle container ($count × sleep 3600):"
 cat "$work/report"
-echo "(runc has no per-container monitor; berth's Pss includes its monitors, podman's conmon)"
+echo "(runc leaves no process behind a container; berth's Pss includes its waiter, podman's conmon)"

@@ -36,7 +36,12 @@ public static class Cli
         // Internal re-executions come first and skip everything else: they must start fast and small.
         if (args.Length >= 2 && args[0] == "__init") return ContainerInit.Run(args[1], args.Length > 2 && args[2] == ContainerInit.JoinCgroupArg);
         if (args.Length >= 2 && args[0] == "__monitor")
-            return ContainerMonitor.Run(args[1], Environment.ProcessPath!, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0);
+        {
+            var adopted = args.Length > 2 && args[2] == ContainerMonitor.AdoptedArg;
+            var caller = args.Length > 2 && !adopted ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0;
+            return ContainerMonitor.Run(args[1], Environment.ProcessPath!, caller, adopted);
+        }
+        if (args.Length >= 2 && args[0] == "__waiter") return NodeWaiter.Run(args[1], Environment.ProcessPath!);
         if (args.Length >= 3 && args[0] == "__reap")
             return ContainerMonitor.Reap(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
         if (args.Length >= 4 && args[0] == "__exec")

@@ -174,6 +174,31 @@ public static unsafe class Fd
     }
 
     /// <summary>
+    /// Waits until one of <paramref name="fds"/> is readable (or hung up) or <paramref name="timeoutMs"/> passes
+    /// (-1 = forever); fills <paramref name="ready"/> with the readable ones. Returns false on timeout.
+    /// </summary>
+    public static bool WaitAnyReadable(IReadOnlyList<int> fds, int timeoutMs, List<int> ready)
+    {
+        ready.Clear();
+        var pfds = new Libc.PollFd[fds.Count];
+        for (var i = 0; i < fds.Count; i++) pfds[i] = new Libc.PollFd { Fd = fds[i], Events = 1 /* POLLIN */ };
+        fixed (Libc.PollFd* p = pfds)
+        {
+            while (true)
+            {
+                var r = Libc.poll(p, (ulong)pfds.Length, timeoutMs);
+                if (r == 0) return false;
+                if (r > 0) break;
+                var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno != Errno.EINTR) throw new LinuxException("poll", errno);
+            }
+        }
+        foreach (var pfd in pfds)
+            if (pfd.REvents != 0) ready.Add(pfd.Fd);
+        return true;
+    }
+
+    /// <summary>
     /// Waits until <paramref name="fd"/> is readable or <paramref name="timeoutMs"/> passes (-1 = forever).
     /// Returns false on timeout.
     /// </summary>

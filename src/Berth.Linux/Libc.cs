@@ -80,6 +80,15 @@ internal static unsafe partial class Libc
     internal static partial int connect(int fd, byte* addr, uint len);
 
     [LibraryImport(L, SetLastError = true)]
+    internal static partial int bind(int fd, byte* addr, uint len);
+
+    [LibraryImport(L, SetLastError = true)]
+    internal static partial int listen(int fd, int backlog);
+
+    [LibraryImport(L, SetLastError = true)]
+    internal static partial int accept4(int fd, byte* addr, uint* len, int flags);
+
+    [LibraryImport(L, SetLastError = true)]
     internal static partial nint sendmsg(int fd, MsgHdr* msg, int flags);
 
     [LibraryImport(L, SetLastError = true)]

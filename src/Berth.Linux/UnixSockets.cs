@@ -28,24 +28,56 @@ public static unsafe class UnixSockets
         return (sv[0], sv[1]);
     }
 
-    /// <summary>Connects a new close-on-exec stream socket to the socket file at <paramref name="path"/>.</summary>
-    public static int Connect(string path)
+    /// <summary>Connects a new close-on-exec socket of <paramref name="type"/> to the socket file at <paramref name="path"/>.</summary>
+    public static int Connect(string path, int type = SOCK_STREAM)
     {
-        var fd = Libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        var fd = Libc.socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
         if (fd < 0) throw LinuxException.FromLastError("socket");
-        var pathBytes = Encoding.UTF8.GetBytes(path);
-        if (pathBytes.Length >= 108) { Fd.Close(fd); throw new LinuxException("connect", Errno.ERANGE, $"{path} (socket path longer than 107 bytes)"); }
         var addr = stackalloc byte[110];
-        new Span<byte>(addr, 110).Clear();
-        *(ushort*)addr = AF_UNIX;
-        pathBytes.CopyTo(new Span<byte>(addr + 2, 108));
-        if (Libc.connect(fd, addr, (uint)(2 + pathBytes.Length + 1)) != 0)
+        var len = Address(path, addr, fd, "connect");
+        if (Libc.connect(fd, addr, len) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             Fd.Close(fd);
             throw new LinuxException("connect", errno, path);
         }
         return fd;
+    }
+
+    /// <summary>Creates a close-on-exec listening socket of <paramref name="type"/> bound to <paramref name="path"/>.</summary>
+    public static int Listen(string path, int type = SOCK_SEQPACKET)
+    {
+        var fd = Libc.socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        if (fd < 0) throw LinuxException.FromLastError("socket");
+        var addr = stackalloc byte[110];
+        var len = Address(path, addr, fd, "bind");
+        if (Libc.bind(fd, addr, len) != 0 || Libc.listen(fd, 64) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            Fd.Close(fd);
+            throw new LinuxException("bind", errno, path);
+        }
+        return fd;
+    }
+
+    /// <summary>accept4(2) of one connection (close-on-exec); -1 when none is pending on a non-blocking socket.</summary>
+    public static int Accept(int listener)
+    {
+        var fd = Libc.accept4(listener, null, null, SOCK_CLOEXEC);
+        if (fd >= 0) return fd;
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno is Errno.EAGAIN or Errno.EINTR) return -1;
+        throw new LinuxException("accept4", errno, $"fd {listener}");
+    }
+
+    private static uint Address(string path, byte* addr, int fd, string call)
+    {
+        var pathBytes = Encoding.UTF8.GetBytes(path);
+        if (pathBytes.Length >= 108) { Fd.Close(fd); throw new LinuxException(call, Errno.ERANGE, $"{path} (socket path longer than 107 bytes)"); }
+        new Span<byte>(addr, 110).Clear();
+        *(ushort*)addr = AF_UNIX;
+        pathBytes.CopyTo(new Span<byte>(addr + 2, 108));
+        return (uint)(2 + pathBytes.Length + 1);
     }
 
     /// <summary>Sends one message of <paramref name="data"/> carrying <paramref name="fds"/> as SCM_RIGHTS.</summary>

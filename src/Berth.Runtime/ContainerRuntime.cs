@@ -58,26 +58,37 @@ public sealed partial class ContainerRuntime
         {
             Materialize(dir, bundle, spec, state, cgroup);
             var (r, w) = Fd.Pipe();
-            int monitor;
+            var monitor = 0;
             try
             {
-                monitor = Processes.Spawn(new SpawnOptions
+                if (options.PidFile is null)
                 {
-                    Path = _options.BerthPath,
-                    Args = options.Caller > 1
-                        ? ["berth", "__monitor", dir, options.Caller.ToString(CultureInfo.InvariantCulture)]
-                        : ["berth", "__monitor", dir],
-                    Env = [],
-                    NewSession = true,
-                    Fds = new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2, [w] = ContainerMonitor.ResultFd },
-                });
+                    // Nobody will reap the container for us: the root's waiter adopts it, so an idle container
+                    // costs no process of its own.
+                    NodeWaiter.StartMonitor(Store.Root, _options.BerthPath, dir, [0, 1, 2, w]);
+                }
+                else
+                {
+                    // A caller that asks for the pid (conmon, containerd's shims, Docker) supervises the
+                    // container itself; the monitor hands the init over to it when it is a subreaper.
+                    monitor = Processes.Spawn(new SpawnOptions
+                    {
+                        Path = _options.BerthPath,
+                        Args = options.Caller > 1
+                            ? ["berth", "__monitor", dir, options.Caller.ToString(CultureInfo.InvariantCulture)]
+                            : ["berth", "__monitor", dir],
+                        Env = [],
+                        NewSession = true,
+                        Fds = new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2, [w] = ContainerMonitor.ResultFd },
+                    });
+                }
             }
             finally { Fd.Close(w); }
             var result = System.Text.Encoding.UTF8.GetString(Fd.ReadToEnd(r)).Trim();
             Fd.Close(r);
             if (!result.StartsWith("ok ", StringComparison.Ordinal))
             {
-                Processes.Wait(monitor);
+                if (monitor > 0) Processes.Wait(monitor);
                 throw new RuntimeException(result.StartsWith("error ", StringComparison.Ordinal) ? result[6..] : "container monitor exited unexpectedly");
             }
             var pid = int.Parse(result[3..], CultureInfo.InvariantCulture);
@@ -139,8 +150,17 @@ public sealed partial class ContainerRuntime
     public OciState State(string id)
     {
         var state = Store.Load(id);
-        if (state.Exit is null && state.Pid > 0 && Status(state) == ContainerStatus.Stopped && WaitForMonitor(state))
-            state = Store.Load(id);
+        if (state.Exit is null && state.Pid > 0 && Status(state) == ContainerStatus.Stopped)
+        {
+            if (WaitForMonitor(state))
+            {
+                state = Store.Load(id);
+            }
+            else if (WaitForReaper(state))
+            {
+                state = Store.Load(id);
+            }
+        }
         return ToOci(state);
     }
 
@@ -228,7 +248,7 @@ public sealed partial class ContainerRuntime
     internal void Remove(ContainerState state, RuntimeSpec? spec, ICgroupManager cgroup, bool stopped)
     {
         if (!stopped) StopEverything(state, cgroup);
-        WaitForMonitor(state);
+        if (!WaitForMonitor(state)) WaitForReaper(state);
         try { HookRunner.Run("poststop", spec?.Hooks?.Poststop, ContainerInitState(state, spec ?? new RuntimeSpec(), "stopped")); }
         catch (RuntimeException e) { Log?.Invoke("warning", e.Message); }
         // When the init of a private pid namespace has been reaped, the kernel has already killed and waited for
@@ -377,6 +397,25 @@ public sealed partial class ContainerRuntime
                 Fd.Close(pidfd);
             }
         }
+    }
+
+    /// <summary>
+    /// Where the root's waiter reaps the init: waits (at most a second) until it has recorded the exit, so that
+    /// nothing writes into the state directory once we remove it. True if there was such a waiter.
+    /// </summary>
+    private bool WaitForReaper(ContainerState state)
+    {
+        if (state.ReaperPid <= 0 || !Processes.IsAlive(state.ReaperPid, state.ReaperStartTime)) return false;
+        for (var i = 0; i < 200; i++)
+        {
+            try
+            {
+                if (Store.Load(state.Id).Exit is not null) return true;
+            }
+            catch (RuntimeException) { return true; }
+            Thread.Sleep(5);
+        }
+        return true;
     }
 
     /// <summary>Waits for a live monitor to finish (it records the exit and leaves within milliseconds of the init's death); true if one was waited for.</summary>

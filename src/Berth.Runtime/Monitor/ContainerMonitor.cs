@@ -19,11 +19,14 @@ public static class ContainerMonitor
     /// <summary>The descriptor on which <c>create</c> reads the monitor's result line.</summary>
     public const int ResultFd = 3;
 
+    /// <summary>Marks a monitor started by the root's <see cref="NodeWaiter"/>: it leaves after setup and the waiter adopts the init.</summary>
+    public const string AdoptedArg = "--adopted";
+
     /// <summary>
     /// Runs the monitor; returns the process exit code. <paramref name="caller"/> is the pid of <c>create</c>'s
     /// parent (0 if unknown): if that process turns out to be a child subreaper, the init is handed over to it.
     /// </summary>
-    public static int Run(string stateDir, string berthPath, int caller = 0)
+    public static int Run(string stateDir, string berthPath, int caller = 0, bool adopted = false)
     {
         // Watch create (our parent) now, to know when it has gone and we have been reparented.
         var create = caller > 1 ? Pidfd.TryOpen(Processes.GetParentPid()) : -1;
@@ -39,6 +42,11 @@ public static class ContainerMonitor
             var cgroup = CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent);
             state.MonitorPid = Processes.GetPid();
             state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
+            if (adopted)
+            {
+                state.ReaperPid = Processes.GetParentPid();
+                state.ReaperStartTime = Processes.StartTime(state.ReaperPid) ?? 0;
+            }
             initPid = Setup(stateDir, berthPath, spec, state, store, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null, cgroup);
         }
         catch (Exception e) when (e is RuntimeException or LinuxException or CgroupException or IOException)
@@ -49,6 +57,8 @@ public static class ContainerMonitor
         Report("ok " + initPid.ToString(CultureInfo.InvariantCulture));
         Fd.Close(ResultFd);
         DetachStdio();
+        // The waiter that started us is a subreaper: when we leave, it adopts the init and records its exit.
+        if (adopted) return 0;
         if (create >= 0)
         {
             // create exits right after reading our result. If we were then reparented to create's caller, that

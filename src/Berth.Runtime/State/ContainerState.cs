@@ -17,6 +17,9 @@ public sealed class ContainerState
     public ulong PidStartTime { get; set; }
     public int MonitorPid { get; set; }
     public ulong MonitorStartTime { get; set; }
+    /// <summary>The root's waiter when it, not the monitor, reaps the init (0 otherwise).</summary>
+    public int ReaperPid { get; set; }
+    public ulong ReaperStartTime { get; set; }
     /// <summary>The container's cgroup path as given to the cgroup manager.</summary>
     public string CgroupPath { get; set; } = "";
     /// <summary>Cgroup parent override, when one was configured.</summary>

@@ -27,6 +27,11 @@ public static class StateSerializer
             w.WriteNumber("pidStartTime", s.PidStartTime);
             w.WriteNumber("monitorPid", s.MonitorPid);
             w.WriteNumber("monitorStartTime", s.MonitorStartTime);
+            if (s.ReaperPid > 0)
+            {
+                w.WriteNumber("reaperPid", s.ReaperPid);
+                w.WriteNumber("reaperStartTime", s.ReaperStartTime);
+            }
             w.WriteString("cgroupPath", s.CgroupPath);
             if (s.CgroupParent is { } cp) w.WriteString("cgroupParent", cp);
             if (s.CreatorCgroup is { } cc) w.WriteString("creatorCgroup", cc);
@@ -74,6 +79,8 @@ public static class StateSerializer
                 case "pidStartTime": s.PidStartTime = UInt64(v, p); break;
                 case "monitorPid": s.MonitorPid = Int32(v, p); break;
                 case "monitorStartTime": s.MonitorStartTime = UInt64(v, p); break;
+                case "reaperPid": s.ReaperPid = Int32(v, p); break;
+                case "reaperStartTime": s.ReaperStartTime = UInt64(v, p); break;
                 case "cgroupPath": s.CgroupPath = String(v, p); break;
                 case "cgroupParent": s.CgroupParent = String(v, p); break;
                 case "creatorCgroup": s.CreatorCgroup = String(v, p); break;

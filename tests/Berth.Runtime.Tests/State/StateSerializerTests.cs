@@ -9,7 +9,7 @@ public sealed class StateSerializerTests
     private static ContainerState Full() => new()
     {
         Id = "c1", Bundle = "/b", Rootfs = "/b/rootfs", Created = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero),
-        Owner = "root", Pid = 42, PidStartTime = 4242, MonitorPid = 41, MonitorStartTime = 4141, CgroupPath = "berth/c1",
+        Owner = "root", Pid = 42, PidStartTime = 4242, MonitorPid = 41, MonitorStartTime = 4141, ReaperPid = 40, ReaperStartTime = 4040, CgroupPath = "berth/c1",
         CgroupParent = "/p", CreatorCgroup = "0::/\n", ConsoleSocket = "/run/c.sock", NoPivot = true, NoNewKeyring = true,
         Exit = new ExitInfo { ExitCode = 137, Signal = "SIGKILL", OomKilled = true, Finished = new DateTimeOffset(2026, 11, 28, 10, 1, 0, TimeSpan.Zero) },
         Error = "boom", Annotations = new Dictionary<string, string> { ["a"] = "b" },
