@@ -311,6 +311,28 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void RunDetached_TwoContainers_ShareOneWaiterThatRecordsExitsAndLeaves()
+    {
+        var second = UniqueId.New("c");
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.Ok("run", "-d", "--bundle", bundle.Path, _id);
+        _h.Ok("run", "-d", "--bundle", bundle.Path, second);
+        var waiter = HostProcess.ParentPid(_h.InitPid(_id));
+
+        Assert.Equal(waiter, HostProcess.ParentPid(_h.InitPid(second)));
+        Assert.Contains("__waiter", File.ReadAllText($"/proc/{waiter}/cmdline").Replace('\0', ' '), StringComparison.Ordinal);
+
+        _h.Ok("kill", _id, "KILL");
+        _h.Ok("kill", second, "TERM");
+        Assert.Equal(137, _h.WaitForStatus(_id, "stopped")["exitCode"]!.GetValue<int>());
+        _h.Ok("delete", _id);
+        _h.Ok("delete", "--force", second);
+
+        CliHarness.WaitUntil(() => !HostProcess.IsAlive(waiter), $"waiter {waiter} to leave once idle", 5);
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(_h.StateDir(_id))!, "waiter.sock")));
+    }
+
+    [RequiresRootFact]
     public void Delete_AfterExit_MonitorIsGone()
     {
         var bundle = _h.NewBundle("sleep", "30");
