@@ -100,8 +100,26 @@ internal sealed class CgroupDirectory
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="create"/> (which makes directories, recording each in the list it is given, and writes
+    /// limits); if it fails, removes what it made before rethrowing, so a refused create leaves nothing.
+    /// </summary>
+    internal static void CreateOrRollback(Action<List<string>> create)
+    {
+        var created = new List<string>();
+        try
+        {
+            create(created);
+        }
+        catch
+        {
+            Rollback(created);
+            throw;
+        }
+    }
+
     /// <summary>Removes directories a failed create made, deepest first, ignoring what cannot be removed.</summary>
-    internal static void Rollback(List<string> created)
+    private static void Rollback(List<string> created)
     {
         for (var i = created.Count - 1; i >= 0; i--)
         {

@@ -25,19 +25,13 @@ internal sealed class HybridCgroupManager(V1CgroupManager v1, V2CgroupManager v2
     {
         v1.Validate(resources);
         v2.Validate(resources);
-        var created = new List<string>();
-        try
+        CgroupDirectory.CreateOrRollback(created =>
         {
-            v1.MakeDirectories(created);
-            if (NeedsUnified(resources)) v2.MakeDirectories(created, resources);
-            v1.Apply(resources);
-            if (NeedsUnified(resources)) v2.Apply(resources);
-        }
-        catch
-        {
-            CgroupDirectory.Rollback(created);
-            throw;
-        }
+        v1.MakeDirectories(created);
+        if (NeedsUnified(resources)) v2.MakeDirectories(created, resources);
+        v1.Apply(resources);
+        if (NeedsUnified(resources)) v2.Apply(resources);
+        });
     }
 
     public void Update(CgroupResources resources)

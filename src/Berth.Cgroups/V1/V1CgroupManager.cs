@@ -33,17 +33,11 @@ internal sealed class V1CgroupManager(IReadOnlyList<CgroupHierarchy> hierarchies
     public void Create(CgroupResources resources)
     {
         Validate(resources);
-        var created = new List<string>();
-        try
+        CgroupDirectory.CreateOrRollback(created =>
         {
-            MakeDirectories(created);
-            Apply(resources);
-        }
-        catch
-        {
-            CgroupDirectory.Rollback(created);
-            throw;
-        }
+        MakeDirectories(created);
+        Apply(resources);
+        });
     }
 
     public void Update(CgroupResources resources)

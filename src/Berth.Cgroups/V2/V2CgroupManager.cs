@@ -36,17 +36,11 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
     public void Create(CgroupResources resources)
     {
         Validate(resources);
-        var created = new List<string>();
-        try
+        CgroupDirectory.CreateOrRollback(created =>
         {
-            MakeDirectories(created, resources);
-            Apply(resources);
-        }
-        catch
-        {
-            CgroupDirectory.Rollback(created);
-            throw;
-        }
+        MakeDirectories(created, resources);
+        Apply(resources);
+        });
     }
 
     public void Update(CgroupResources resources)
