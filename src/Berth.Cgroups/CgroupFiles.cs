@@ -169,9 +169,17 @@ internal static class CgroupFiles
     /// </summary>
     internal static void RemoveTree(string path, TimeSpan busyTimeout)
     {
-        if (!Directory.Exists(path))
+        // The usual case, an empty leaf, takes one rmdir. The kernel answers EBUSY for a cgroup that still has
+        // children or processes: only then look inside.
+        var errno = Nodes.TryRemoveDirectory(path);
+        if (errno is 0 or Errno.ENOENT)
         {
             return;
+        }
+
+        if (errno != Errno.EBUSY)
+        {
+            throw new CgroupException("rmdir", path, null, errno);
         }
 
         foreach (var child in SafeSubdirectories(path))

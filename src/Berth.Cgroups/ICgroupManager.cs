@@ -34,8 +34,8 @@ public interface ICgroupManager
     void AddProcess(int pid);
 
     /// <summary>
-    /// Moves the calling thread alone into this cgroup where the hierarchy allows it (v1 <c>tasks</c>), so that
-    /// a process spawned from that thread starts inside. Writing "0" (the caller) to <c>tasks</c> is the one move
+    /// Moves the calling thread alone into this cgroup where the hierarchy allows it (v1 <c>tasks</c>): a process
+    /// it spawns starts inside, and so does the program it execs (the exec ends the other threads). Writing "0" (the caller) to <c>tasks</c> is the one move
     /// the kernel makes without the process-wide migration lock, whose RCU grace period costs ≈15 ms on an idle
     /// host (kernel/cgroup/cgroup.c, cgroup_procs_write_start). Returns false when some hierarchy only takes
     /// whole processes (v2): the spawned process must then call <see cref="AddProcess"/>.

@@ -34,7 +34,7 @@ public static class Cli
     public static int Dispatch(string[] args)
     {
         // Internal re-executions come first and skip everything else: they must start fast and small.
-        if (args.Length >= 2 && args[0] == "__init") return ContainerInit.Run(args[1], args.Length > 2 && args[2] == ContainerInit.JoinCgroupArg);
+        if (args.Length >= 2 && args[0] == "__init") return ContainerInit.Run(args[1]);
         if (args.Length >= 2 && args[0] == "__monitor")
         {
             var adopted = args.Length > 2 && args[2] == ContainerMonitor.AdoptedArg;

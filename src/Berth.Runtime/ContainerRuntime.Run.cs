@@ -38,21 +38,30 @@ public sealed partial class ContainerRuntime
         var exited = false;
         try
         {
-            CreateCgroup(spec, cgroup);
-            Trace.Mark("cgroup created");
-            // The state files are written while the init process starts up; it waits for "go" to read them.
-            var pid = ContainerMonitor.Setup(dir, _options.BerthPath, spec, state, Store,
+            // The cgroup, the state files and the signal forwarding are all set up while the init process starts:
+            // it waits for "go" before it reads its state or joins its cgroup.
+            var pid = ContainerMonitor.Setup(dir, _options.BerthPath, spec, state,
                 new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, master => proxy = new TerminalProxy(master), cgroup,
-                beforeGo: () => WriteStateFiles(dir, bundle, spec, state));
-            if (options.PidFile is { } pf) WritePidFile(pf, pid);
-            foreach (var sig in Forwarded)
-                registrations.Add(PosixSignalRegistration.Create(sig, ctx =>
+                beforeGo: init =>
                 {
-                    ctx.Cancel = true;
-                    Signals.TryKill(pid, SignalNumber(ctx.Signal));
-                }));
+                    CreateCgroup(spec, cgroup);
+                    Trace.Mark("cgroup created");
+                    WriteStateFiles(dir, bundle, spec, state);
+                    foreach (var sig in Forwarded)
+                        registrations.Add(PosixSignalRegistration.Create(sig, ctx =>
+                        {
+                            ctx.Cancel = true;
+                            Signals.TryKill(init, SignalNumber(ctx.Signal));
+                        }));
+                });
+            if (options.PidFile is { } pf) WritePidFile(pf, pid);
             Trace.Mark("setup done");
-            Start(id);
+            // This process created the container and has its state and spec: no need to reload them as start does.
+            // The payload is let go first and the init's pid saved while it runs: until then the state reads
+            // "creating", as it did during setup.
+            Release(id);
+            Store.Save(state);
+            RunPoststart(state, spec);
             Trace.Mark("started");
             var status = ContainerMonitor.WaitForInit(pid);
             exited = true;

@@ -109,6 +109,14 @@ public sealed partial class ContainerRuntime
         var status = Status(state);
         if (status != ContainerStatus.Created)
             throw new RuntimeException($"cannot start container \"{id}\": it is {StateStore.StatusName(status)}, not created");
+        Release(id);
+        var spec = SpecLoader.Read(Path.Combine(Store.Dir(id), StateStore.ConfigFile));
+        RunPoststart(state, spec);
+    }
+
+    /// <summary>Lets the init of created container <paramref name="id"/> exec its payload (after its startContainer hooks).</summary>
+    private void Release(string id)
+    {
         var fifo = Path.Combine(Store.Dir(id), StateStore.ExecFifo);
         // Opened before the init is released: a FIFO whose every end is closed loses what was written to it.
         var hooksFifo = Path.Combine(Store.Dir(id), StateStore.HooksFifo);
@@ -135,8 +143,12 @@ public sealed partial class ContainerRuntime
             }
         }
         finally { Fd.Close(hooks); }
-        var spec = SpecLoader.Read(Path.Combine(Store.Dir(id), StateStore.ConfigFile));
-        try { HookRunner.Run("poststart", spec.Hooks?.Poststart, ContainerInitState(state, spec, "running")); }
+    }
+
+    /// <summary>The poststart hooks: a failure is a warning (runtime spec).</summary>
+    private void RunPoststart(ContainerState state, RuntimeSpec spec)
+    {
+        try { HookRunner.Run("poststart", spec.Hooks?.Poststart, () => ContainerInitState(state, spec, "running")); }
         catch (RuntimeException e) { Log?.Invoke("warning", e.Message); }
     }
 
@@ -249,7 +261,7 @@ public sealed partial class ContainerRuntime
     {
         if (!stopped) StopEverything(state, cgroup);
         if (!WaitForMonitor(state)) WaitForReaper(state);
-        try { HookRunner.Run("poststop", spec?.Hooks?.Poststop, ContainerInitState(state, spec ?? new RuntimeSpec(), "stopped")); }
+        try { HookRunner.Run("poststop", spec?.Hooks?.Poststop, () => ContainerInitState(state, spec ?? new RuntimeSpec(), "stopped")); }
         catch (RuntimeException e) { Log?.Invoke("warning", e.Message); }
         // When the init of a private pid namespace has been reaped, the kernel has already killed and waited for
         // every other process in it (zap_pid_ns_processes), so there is nothing left in the cgroup to kill.

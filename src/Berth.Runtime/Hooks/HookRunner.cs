@@ -11,11 +11,15 @@ namespace Berth.Runtime.Hooks;
 /// </summary>
 public static class HookRunner
 {
-    /// <summary>Runs <paramref name="hooks"/> in order; throws on the first failure, naming the hook point.</summary>
-    public static void Run(string point, IReadOnlyList<HookSpec>? hooks, string stateJson)
+    /// <summary>
+    /// Runs <paramref name="hooks"/> in order; throws on the first failure, naming the hook point.
+    /// <paramref name="stateJson"/> is only called when there is a hook to run.
+    /// </summary>
+    public static void Run(string point, IReadOnlyList<HookSpec>? hooks, Func<string> stateJson)
     {
-        if (hooks is null) return;
-        for (var i = 0; i < hooks.Count; i++) RunOne(point, i, hooks[i], stateJson);
+        if (hooks is not { Count: > 0 }) return;
+        var json = stateJson();
+        for (var i = 0; i < hooks.Count; i++) RunOne(point, i, hooks[i], json);
     }
 
     private static void RunOne(string point, int index, HookSpec hook, string stateJson)

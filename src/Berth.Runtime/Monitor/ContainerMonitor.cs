@@ -47,7 +47,8 @@ public static class ContainerMonitor
                 state.ReaperPid = Processes.GetParentPid();
                 state.ReaperStartTime = Processes.StartTime(state.ReaperPid) ?? 0;
             }
-            initPid = Setup(stateDir, berthPath, spec, state, store, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null, cgroup);
+            initPid = Setup(stateDir, berthPath, spec, state, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null, cgroup);
+            store.Save(state);
         }
         catch (Exception e) when (e is RuntimeException or LinuxException or CgroupException or IOException)
         {
@@ -106,20 +107,23 @@ public static class ContainerMonitor
 
     /// <summary>
     /// Launches the init and drives it to <c>ready</c> (shared by the monitor and the foreground <c>run</c>).
-    /// The init reads its state only after <c>go</c>, which is sent once <paramref name="beforeGo"/> (if any)
-    /// has run: a caller can write the state files while the init process starts.
-    /// On failure the init is killed and reaped and the error thrown. Saves the init's pid in the state.
+    /// The init reads its state and joins its cgroup only after <c>go</c>, which is sent once
+    /// <paramref name="beforeGo"/> (if any; it gets the init's pid) has run: a caller can create the cgroup and
+    /// write the state files while the init process starts.
+    /// On failure the init is killed and reaped and the error thrown. Sets the init's pid in
+    /// <paramref name="state"/>; saving it is the caller's.
     /// </summary>
-    public static int Setup(string stateDir, string berthPath, RuntimeSpec spec, ContainerState state, StateStore store,
-        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, ICgroupManager cgroup, Action? beforeGo = null)
+    public static int Setup(string stateDir, string berthPath, RuntimeSpec spec, ContainerState state,
+        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, ICgroupManager cgroup, Action<int>? beforeGo = null)
     {
-        var (pid, sync) = InitLauncher.Launch(berthPath, stateDir, spec, stdio, cgroup);
+        var (pid, sync) = InitLauncher.Launch(berthPath, stateDir, spec, stdio);
         Trace.Mark("init spawned");
         using (sync)
         {
             try
             {
-                beforeGo?.Invoke();
+                beforeGo?.Invoke(pid);
+                Trace.Mark("state written");
                 sync.Send("go");
                 while (true)
                 {
@@ -142,8 +146,8 @@ public static class ContainerMonitor
                         try
                         {
                             var json = ContainerInit.StateJson(state, spec, "created", pid);
-                            HookRunner.Run("prestart", spec.Hooks?.Prestart, json);
-                            HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, json);
+                            HookRunner.Run("prestart", spec.Hooks?.Prestart, () => json);
+                            HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, () => json);
                             sync.Send("ok");
                         }
                         catch (RuntimeException e)
@@ -167,7 +171,6 @@ public static class ContainerMonitor
             cgroup.Update(new CgroupResources { PidsLimit = pids });
         state.Pid = pid;
         state.PidStartTime = Processes.StartTime(pid) ?? 0;
-        store.Save(state);
         return pid;
     }
 

@@ -10,7 +10,7 @@ namespace Berth.Runtime.Process;
 
 /// <summary>
 /// The container's first process before it becomes the payload. It is <c>berth</c> re-exec'd by the monitor
-/// from a thread that unshared the container's namespaces, so it starts as PID 1 in them; it joins its cgroup,
+/// from a thread that unshared the container's namespaces, so it starts as PID 1 in them; told to go, it joins its cgroup,
 /// builds the root file system, reports <c>ready</c>, waits on the exec FIFO for <c>start</c>, then execs.
 /// </summary>
 public static class ContainerInit
@@ -18,18 +18,15 @@ public static class ContainerInit
     /// <summary>The descriptor the monitor hands the init for the sync channel.</summary>
     public const int SyncFd = 3;
 
-    /// <summary>Tells the init it must join its cgroup itself (a v2 hierarchy took no thread).</summary>
-    public const string JoinCgroupArg = "--join-cgroup";
-
     private static bool s_started;
 
     /// <summary>Runs the init for the container whose state directory is <paramref name="stateDir"/>. Returns only on failure (exit code).</summary>
-    public static int Run(string stateDir, bool joinCgroup)
+    public static int Run(string stateDir)
     {
         using var sync = new SyncChannel(SyncFd);
         try
         {
-            RunCore(stateDir, joinCgroup, sync);
+            RunCore(stateDir, sync);
             return 0; // not reached: RunCore execs
         }
         catch (Exception e) when (e is RuntimeException or LinuxException or IOException or UnauthorizedAccessException
@@ -43,13 +40,15 @@ public static class ContainerInit
         }
     }
 
-    private static void RunCore(string stateDir, bool joinCgroup, SyncChannel sync)
+    private static void RunCore(string stateDir, SyncChannel sync)
     {
         Trace.Mark("init");
         if (sync.Receive() != "go") throw new RuntimeException("the runtime went away before the container was set up");
+        Trace.Mark("init: go");
         var state = StateSerializer.Read(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), StateStore.StateFile);
         var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
         var process = spec.Process!;
+        Trace.Mark("init: read");
         var namespaces = spec.Linux?.Namespaces ?? [];
         // /proc is still the host's here, so /proc/self names our pid as the host sees it (hooks want that one).
         var hostPid = int.Parse(new FileInfo("/proc/self").LinkTarget!, System.Globalization.CultureInfo.InvariantCulture);
@@ -64,17 +63,23 @@ public static class ContainerInit
 
         // Resolved against the creator's cgroup: once joined, our own cgroup is the container's.
         var cgroup = CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent);
-        if (joinCgroup) cgroup.AddProcess(0);
+        // Only now does the cgroup surely exist (the runtime creates it while this process starts up). Moving
+        // this thread alone is cheap (see ICgroupManager.AddCurrentThread) and enough: it is the one that execs
+        // the payload, and the exec ends every other thread. Where a hierarchy takes only whole processes, the
+        // whole process moves.
+        if (!cgroup.AddCurrentThread()) cgroup.AddProcess(0);
         var newCgroupNs = namespaces.Any(n => n.Type == "cgroup" && string.IsNullOrEmpty(n.Path));
         // The cgroup namespace's root is the cgroup its creator is in: unshare only after joining ours.
         if (newCgroupNs) Namespaces.Unshare(NamespaceType.CLONE_NEWCGROUP);
 
+        Trace.Mark("init: cgroup");
         // Opened read-write so that our own read blocks (a FIFO with no other writer would give EOF);
         // `start` opens it for writing, which succeeds only while we hold it, and writes one byte.
         using var fifo = Fd.Open(Path.Combine(stateDir, StateStore.ExecFifo), Fd.O_RDWR);
         var hooksFifo = spec.Hooks?.StartContainer is { Count: > 0 } ? Fd.Open(Path.Combine(stateDir, StateStore.HooksFifo), Fd.O_RDWR) : null;
         var consoleSocket = process.Terminal && state.ConsoleSocket is { } cs ? UnixSockets.Connect(cs) : -1;
 
+        Trace.Mark("init: fifo");
         var rootfs = new RootfsBuilder(spec, state.Rootfs, cgroup, newCgroupNs);
         rootfs.Prepare();
         Trace.Mark("init: mounted");
@@ -87,10 +92,12 @@ public static class ContainerInit
             var answer = sync.Receive();
             if (answer != "ok") throw new RuntimeException(answer?.StartsWith("error: ", StringComparison.Ordinal) == true ? answer[7..] : "monitor went away during hooks");
         }
-        HookRunner.Run("createContainer", hooks?.CreateContainer, StateJson(state, spec, "created", hostPid));
+        HookRunner.Run("createContainer", hooks?.CreateContainer, () => StateJson(state, spec, "created", hostPid));
 
         if (spec.Linux?.Seccomp is not null) Security.Seccomp.Preload();
+        Trace.Mark("init: hooks");
         rootfs.EnterRoot(state.NoPivot);
+        Trace.Mark("init: pivoted");
         if (!string.IsNullOrEmpty(spec.Hostname)) HostIdentity.SetHostname(spec.Hostname);
         if (!string.IsNullOrEmpty(spec.Domainname)) HostIdentity.SetDomainname(spec.Domainname);
         rootfs.Finish();
@@ -100,6 +107,7 @@ public static class ContainerInit
 
         if (process.Terminal) ProcessFinalizer.HandOverTerminal(process, consoleSocket, sync, bindConsole: true);
 
+        Trace.Mark("init: finished");
         var executable = ProcessFinalizer.ResolveExecutable(process);
         // Before ready, so that limits the kernel refuses fail create rather than start (as with runc).
         Security.RlimitApplier.Apply(process.Rlimits);
@@ -109,10 +117,11 @@ public static class ContainerInit
         Span<byte> one = stackalloc byte[1];
         if (Fd.Read(fifo.DangerousGetHandle().ToInt32(), one) != 1) throw new RuntimeException("exec FIFO closed before start");
         s_started = true;
+        Trace.Mark("init: start");
         if (hooksFifo is not null)
         {
             var outcome = "ok";
-            try { HookRunner.Run("startContainer", hooks!.StartContainer, StateJson(state, spec, "running", hostPid)); }
+            try { HookRunner.Run("startContainer", hooks!.StartContainer, () => StateJson(state, spec, "running", hostPid)); }
             catch (RuntimeException e) { outcome = "error: " + e.Message; }
             Fd.WriteAll(hooksFifo.DangerousGetHandle().ToInt32(), System.Text.Encoding.UTF8.GetBytes(outcome));
             hooksFifo.Dispose();

@@ -1,4 +1,3 @@
-using Berth.Cgroups;
 using Berth.Linux;
 using Berth.Runtime.Spec;
 
@@ -17,11 +16,11 @@ public static class InitLauncher
     /// (parent descriptor → 0, 1, 2). Returns its pid and the parent's end of the sync channel.
     /// </summary>
     /// <remarks>
-    /// Before spawning, the thread joins the container's cgroup by itself (<see cref="ICgroupManager.AddCurrentThread"/>), so the
-    /// init is born inside it; where a hierarchy takes only whole processes the init joins on its own.
+    /// The init joins the container's cgroup by itself once told to go (see <see cref="ContainerInit"/>), so the
+    /// cgroup need not exist yet: a caller can create it while the init process starts up.
     /// </remarks>
     public static (int Pid, SyncChannel Sync) Launch(string berthPath, string stateDir, RuntimeSpec spec,
-        IReadOnlyDictionary<int, int> stdio, ICgroupManager cgroup)
+        IReadOnlyDictionary<int, int> stdio)
     {
         var (parentEnd, childEnd) = UnixSockets.Pair();
         var fds = new Dictionary<int, int>(stdio) { [childEnd] = ContainerInit.SyncFd };
@@ -32,18 +31,15 @@ public static class InitLauncher
             try
             {
                 EnterNamespaces(spec);
-                // Join last: if anything before failed, this thread (and so this process) never sat in the
-                // container's cgroup, where the clean-up's kill sweep would hit it.
-                var joined = cgroup.AddCurrentThread();
                 pid = Processes.Spawn(new SpawnOptions
                 {
                     Path = berthPath,
-                    Args = joined ? ["berth", "__init", stateDir] : ["berth", "__init", stateDir, ContainerInit.JoinCgroupArg],
+                    Args = ["berth", "__init", stateDir],
                     Env = Environment.GetEnvironmentVariable("BERTH_TRACE") is { } t ? ["BERTH_TRACE=" + t] : [],
                     Fds = fds,
                 });
             }
-            catch (Exception e) when (e is LinuxException or RuntimeException or CgroupException)
+            catch (Exception e) when (e is LinuxException or RuntimeException)
             {
                 error = e;
             }

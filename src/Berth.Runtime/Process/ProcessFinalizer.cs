@@ -125,6 +125,7 @@ public static class ProcessFinalizer
         if (seccomp is not null && process.NoNewPrivileges) Seccomp.Load(seccomp);
 
         Signals.ResetAllForExec();
+        Trace.Mark("init: exec");
         Processes.Exec(executable, process.Args!, process.Env ?? []);
     }
 }
