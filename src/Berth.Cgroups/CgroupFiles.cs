@@ -32,14 +32,7 @@ internal static class CgroupFiles
     internal static string Read(string dir, string file)
     {
         var path = PathOf(dir, file);
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CgroupException("read", path, null, ErrnoOf(e));
-        }
+        return Fd.TryReadText(path, out var errno) ?? throw new CgroupException("read", path, null, errno);
     }
 
     internal static string? TryRead(string dir, string file)
@@ -209,12 +202,4 @@ internal static class CgroupFiles
             Thread.Sleep(10);
         }
     }
-
-    private static int ErrnoOf(Exception e) => e switch
-    {
-        FileNotFoundException or DirectoryNotFoundException => Errno.ENOENT,
-        UnauthorizedAccessException => Errno.EACCES,
-        _ when e.HResult is > 0 and < 4096 => e.HResult,
-        _ => Errno.EIO,
-    };
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Berth.Linux;
 
 namespace Berth.Cgroups;
 
@@ -42,8 +43,8 @@ public sealed class CgroupLayout
     /// <summary>Detects the layout of the running host. Throws <see cref="CgroupException"/> when no cgroup hierarchy is mounted.</summary>
     public static CgroupLayout Detect()
     {
-        var mountInfo = File.ReadAllText("/proc/self/mountinfo");
-        var selfCgroup = File.ReadAllText("/proc/self/cgroup");
+        var mountInfo = Fd.ReadText("/proc/self/mountinfo");
+        var selfCgroup = Fd.ReadText("/proc/self/cgroup");
         return Detect(mountInfo, selfCgroup, null);
     }
 

@@ -163,6 +163,52 @@ public static unsafe class Fd
         finally { Libc.close(fd); }
     }
 
+    /// <summary>
+    /// The whole of a small file such as a /proc or cgroupfs one, as UTF-8 text; null, with the errno, when it
+    /// cannot be opened or read. Leaner than File.ReadAllText (no stream, reader or heap buffer), which matters
+    /// on the container start-up path, where such files are read a dozen times.
+    /// </summary>
+    public static string? TryReadText(string path, out int errno)
+    {
+        var fd = Libc.open(path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            return null;
+        }
+        try
+        {
+            Span<byte> buf = stackalloc byte[4096];
+            var len = 0;
+            while (true)
+            {
+                if (len == buf.Length)
+                {
+                    var bigger = new byte[buf.Length * 2];
+                    buf.CopyTo(bigger);
+                    buf = bigger;
+                }
+                nint n;
+                fixed (byte* p = buf) n = Libc.read(fd, p + len, (nuint)(buf.Length - len));
+                if (n < 0)
+                {
+                    errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                    if (errno == Errno.EINTR) continue;
+                    return null;
+                }
+                if (n == 0) break;
+                len += (int)n;
+            }
+            errno = 0;
+            return System.Text.Encoding.UTF8.GetString(buf[..len]);
+        }
+        finally { Libc.close(fd); }
+    }
+
+    /// <summary>Like <see cref="TryReadText"/>, throwing <see cref="LinuxException"/> on failure.</summary>
+    public static string ReadText(string path)
+        => TryReadText(path, out var errno) ?? throw new LinuxException("read", errno, path);
+
     /// <summary>Reads until end of file.</summary>
     public static byte[] ReadToEnd(int fd)
     {

@@ -116,15 +116,6 @@ internal static unsafe partial class Libc
     internal static partial int prctl(int option, ulong a2, ulong a3, ulong a4, ulong a5);
 
     [LibraryImport(L, SetLastError = true)]
-    internal static partial int setuid(uint uid);
-
-    [LibraryImport(L, SetLastError = true)]
-    internal static partial int setgid(uint gid);
-
-    [LibraryImport(L, SetLastError = true)]
-    internal static partial int setgroups(nuint size, uint* list);
-
-    [LibraryImport(L, SetLastError = true)]
     internal static partial uint umask(uint mask);
 
     [LibraryImport(L, SetLastError = true)]
@@ -199,6 +190,9 @@ internal static unsafe partial class Libc
     [LibraryImport(L, SetLastError = true)]
     internal static partial int posix_spawnattr_setsigdefault(void* attr, ulong* mask);
 
+    internal const long SYS_setuid = 105;
+    internal const long SYS_setgid = 106;
+    internal const long SYS_setgroups = 116;
     internal const long SYS_capget = 125;
     internal const long SYS_capset = 126;
     internal const long SYS_pivot_root = 155;

@@ -136,12 +136,9 @@ public static unsafe class Processes
     /// </summary>
     public static ulong? StartTime(int pid)
     {
-        string stat;
-        try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
-        var close = stat.LastIndexOf(')');
-        if (close < 0) return null;
+        var stat = Fd.TryReadText($"/proc/{pid}/stat", out _);
+        var close = stat?.LastIndexOf(')') ?? -1;
+        if (stat is null || close < 0) return null;
         var fields = stat[(close + 2)..].Split(' ');
         // fields[0] is field 3 (state); start time is field 22.
         return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : null;
@@ -150,11 +147,9 @@ public static unsafe class Processes
     /// <summary>The one-letter state of <paramref name="pid"/> (field 3 of /proc/PID/stat: R, S, Z, …), or null if gone.</summary>
     public static char? State(int pid)
     {
-        string stat;
-        try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
-        catch (IOException) { return null; }
-        var close = stat.LastIndexOf(')');
-        return close < 0 || close + 2 >= stat.Length ? null : stat[close + 2];
+        var stat = Fd.TryReadText($"/proc/{pid}/stat", out _);
+        var close = stat?.LastIndexOf(')') ?? -1;
+        return stat is null || close < 0 || close + 2 >= stat.Length ? null : stat[close + 2];
     }
 
     /// <summary>Whether <paramref name="pid"/> still names the process that started at <paramref name="startTime"/> and is not a zombie.</summary>

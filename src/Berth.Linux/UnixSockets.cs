@@ -112,9 +112,10 @@ public static unsafe class UnixSockets
     /// Receives one message (at most <paramref name="max"/> bytes) and the descriptors it carries (close-on-exec).
     /// Returns an empty array at end of file.
     /// </summary>
-    public static byte[] Receive(int socket, out int[] fds, int max = 65536)
+    public static byte[] Receive(int socket, out int[] fds, int max = 8192)
     {
-        var buf = new byte[max];
+        // On the stack: the messages are short lines, and a fresh heap buffer per message costs page faults.
+        var buf = max <= 8192 ? stackalloc byte[max] : new byte[max];
         const int maxFds = 8;
         var controlLen = CmsgSpace(maxFds * 4);
         var control = stackalloc byte[controlLen];
@@ -135,7 +136,7 @@ public static unsafe class UnixSockets
                 for (var i = 0; i < count; i++) got.Add(*(int*)(control + 16 + i * 4));
             }
             fds = got.ToArray();
-            return buf.AsSpan(0, (int)n).ToArray();
+            return buf[..(int)n].ToArray();
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Berth.Cgroups;
 using Berth.Linux;
 using Berth.Runtime.Monitor;
 using Berth.Runtime.Process;
@@ -26,14 +27,13 @@ public sealed partial class ContainerRuntime
             return 0;
         }
         Trace.Mark("run");
-        var (bundle, spec, rootfs, cgroup) = Prepare(id, options);
+        var (bundle, spec, rootfs) = PrepareSpec(id, options);
         Trace.Mark("prepared");
         var dir = Store.CreateDir(id);
         var state = NewState(id, bundle, rootfs, spec, options);
         state.MonitorPid = Processes.GetPid();
-        state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
-        Prctl.SetChildSubreaper();
         TerminalProxy? proxy = null;
+        ICgroupManager? cgroup = null; // set once this run has made it: clean-up must not touch a cgroup in use by others
         var registrations = new List<PosixSignalRegistration>();
         var exited = false;
         try
@@ -41,11 +41,15 @@ public sealed partial class ContainerRuntime
             // The cgroup, the state files and the signal forwarding are all set up while the init process starts:
             // it waits for "go" before it reads its state or joins its cgroup.
             var pid = ContainerMonitor.Setup(dir, _options.BerthPath, spec, state,
-                new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, master => proxy = new TerminalProxy(master), cgroup,
+                new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, master => proxy = new TerminalProxy(master),
                 beforeGo: init =>
                 {
-                    CreateCgroup(spec, cgroup);
+                    var manager = PrepareCgroup(id, spec);
+                    CreateCgroup(spec, manager);
+                    cgroup = manager;
                     Trace.Mark("cgroup created");
+                    state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
+                    Prctl.SetChildSubreaper();
                     WriteStateFiles(dir, bundle, spec, state);
                     foreach (var sig in Forwarded)
                         registrations.Add(PosixSignalRegistration.Create(sig, ctx =>
@@ -53,6 +57,7 @@ public sealed partial class ContainerRuntime
                             ctx.Cancel = true;
                             Signals.TryKill(init, SignalNumber(ctx.Signal));
                         }));
+                    return manager;
                 });
             if (options.PidFile is { } pf) WritePidFile(pf, pid);
             Trace.Mark("setup done");

@@ -38,7 +38,7 @@ public sealed partial class ContainerRuntime
     /// </summary>
     internal static CgroupLayout LayoutOf(ContainerState s)
         => s.CreatorCgroup is { Length: > 0 } creator
-            ? CgroupLayout.Detect(File.ReadAllText("/proc/self/mountinfo"), creator)
+            ? CgroupLayout.Detect(Fd.ReadText("/proc/self/mountinfo"), creator)
             : CgroupLayout.Detect();
 
     /// <summary>
@@ -257,7 +257,7 @@ public sealed partial class ContainerRuntime
     /// The delete itself, for a container whose state, spec and cgroup the caller already has: stops what
     /// still runs, waits for the monitor, runs poststop hooks, removes the cgroup and the state directory.
     /// </summary>
-    internal void Remove(ContainerState state, RuntimeSpec? spec, ICgroupManager cgroup, bool stopped)
+    internal void Remove(ContainerState state, RuntimeSpec? spec, ICgroupManager? cgroup, bool stopped)
     {
         if (!stopped) StopEverything(state, cgroup);
         if (!WaitForMonitor(state)) WaitForReaper(state);
@@ -325,6 +325,13 @@ public sealed partial class ContainerRuntime
 
     internal (string Bundle, RuntimeSpec Spec, string Rootfs, ICgroupManager Cgroup) Prepare(string id, CreateOptions options)
     {
+        var (bundle, spec, rootfs) = PrepareSpec(id, options);
+        return (bundle, spec, rootfs, PrepareCgroup(id, spec));
+    }
+
+    /// <summary>Checks the id and the options, then reads and validates the bundle's config.</summary>
+    internal (string Bundle, RuntimeSpec Spec, string Rootfs) PrepareSpec(string id, CreateOptions options)
+    {
         StateStore.ValidateId(id);
         if (Store.Exists(id)) throw new RuntimeException($"container \"{id}\" already exists");
         var bundle = Path.GetFullPath(options.Bundle);
@@ -332,12 +339,18 @@ public sealed partial class ContainerRuntime
         var (spec, rootfs) = SpecLoader.Load(bundle);
         if (options.ConsoleSocket is { } cs && !File.Exists(cs) && !Path.Exists(cs))
             throw new RuntimeException($"--console-socket {cs} does not exist");
+        return (bundle, spec, rootfs);
+    }
+
+    /// <summary>The manager of the container's cgroup-to-be; refuses a cgroup that already exists.</summary>
+    internal ICgroupManager PrepareCgroup(string id, RuntimeSpec spec)
+    {
         var cgroupPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? "berth-" + id : spec.Linux!.CgroupsPath!;
         ICgroupManager cgroup;
         try { cgroup = CgroupManagerFactory.Create(Layout, cgroupPath, _options.CgroupParent); }
         catch (CgroupException e) { throw new RuntimeException("linux.cgroupsPath: " + e.Message, e); }
         if (cgroup.Exists()) throw new RuntimeException($"linux.cgroupsPath: cgroup {cgroup.Path} is already in use");
-        return (bundle, spec, rootfs, cgroup);
+        return cgroup;
     }
 
     internal ContainerState NewState(string id, string bundle, string rootfs, RuntimeSpec spec, CreateOptions options) => new()
@@ -348,7 +361,7 @@ public sealed partial class ContainerRuntime
         Created = DateTimeOffset.UtcNow,
         CgroupPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? "berth-" + id : spec.Linux!.CgroupsPath!,
         CgroupParent = _options.CgroupParent,
-        CreatorCgroup = File.ReadAllText("/proc/self/cgroup"),
+        CreatorCgroup = Fd.ReadText("/proc/self/cgroup"),
         ConsoleSocket = options.ConsoleSocket is null ? null : Path.GetFullPath(options.ConsoleSocket),
         NoPivot = options.NoPivot,
         NoNewKeyring = options.NoNewKeyring,
@@ -380,23 +393,23 @@ public sealed partial class ContainerRuntime
         Store.Save(state);
     }
 
-    /// <summary>Removes every trace of a container; tolerant of what is already gone.</summary>
-    internal void Cleanup(string id, ContainerState state, ICgroupManager cgroup, bool kill = true)
+    /// <summary>Removes every trace of a container (a null <paramref name="cgroup"/>: none was made); tolerant of what is already gone.</summary>
+    internal void Cleanup(string id, ContainerState state, ICgroupManager? cgroup, bool kill = true)
     {
         if (state.MonitorPid > 0 && Processes.IsAlive(state.MonitorPid, state.MonitorStartTime) && state.MonitorPid != Processes.GetPid())
             Signals.TryKill(state.MonitorPid, Signals.SIGKILL);
-        try { cgroup.Destroy(kill); }
+        try { cgroup?.Destroy(kill); }
         catch (CgroupException e) { Log?.Invoke("warning", e.Message); }
         try { Directory.Delete(Store.Dir(id), recursive: true); }
         catch (DirectoryNotFoundException) { }
     }
 
-    private void StopEverything(ContainerState state, ICgroupManager cgroup)
+    private void StopEverything(ContainerState state, ICgroupManager? cgroup)
     {
         try
         {
-            if (cgroup.IsFrozen()) cgroup.SetFrozen(false);
-            cgroup.Signal(Signals.SIGKILL);
+            if (cgroup?.IsFrozen() == true) cgroup.SetFrozen(false);
+            cgroup?.Signal(Signals.SIGKILL);
         }
         catch (CgroupException e) { Log?.Invoke("warning", e.Message); }
         if (state.Pid > 0 && Processes.StartTime(state.Pid) == state.PidStartTime)

@@ -31,6 +31,45 @@ public sealed class FdTests
     }
 
     [Fact]
+    public void TryReadText_FileLargerThanOneBuffer_ReturnsItAll()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"berth-fd-{Guid.NewGuid():N}");
+        var text = string.Concat(Enumerable.Range(0, 3000).Select(i => $"line {i} é\n"));
+        try
+        {
+            File.WriteAllText(path, text);
+
+            Assert.Equal(text, Fd.TryReadText(path, out var errno));
+            Assert.Equal(0, errno);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void TryReadText_ProcFile_ReadsWhatTheKernelGenerates()
+    {
+        var stat = Fd.TryReadText("/proc/self/stat", out _);
+
+        Assert.StartsWith($"{Environment.ProcessId} (", stat, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryReadText_MissingFile_NullWithEnoent()
+    {
+        Assert.Null(Fd.TryReadText("/nonexistent/berth-fd", out var errno));
+        Assert.Equal(Errno.ENOENT, errno);
+        var e = Assert.Throws<LinuxException>(() => Fd.ReadText("/nonexistent/berth-fd"));
+        Assert.Contains("/nonexistent/berth-fd", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryReadText_Directory_NullWithEisdir()
+    {
+        Assert.Null(Fd.TryReadText("/proc", out var errno));
+        Assert.Equal(Errno.EISDIR, errno);
+    }
+
+    [Fact]
     public void WaitReadable_EmptyPipe_TimesOutFalse()
     {
         var (read, write) = Fd.Pipe();

@@ -47,7 +47,7 @@ public static class ContainerMonitor
                 state.ReaperPid = Processes.GetParentPid();
                 state.ReaperStartTime = Processes.StartTime(state.ReaperPid) ?? 0;
             }
-            initPid = Setup(stateDir, berthPath, spec, state, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null, cgroup);
+            initPid = Setup(stateDir, berthPath, spec, state, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null, beforeGo: _ => cgroup);
             store.Save(state);
         }
         catch (Exception e) when (e is RuntimeException or LinuxException or CgroupException or IOException)
@@ -108,21 +108,22 @@ public static class ContainerMonitor
     /// <summary>
     /// Launches the init and drives it to <c>ready</c> (shared by the monitor and the foreground <c>run</c>).
     /// The init reads its state and joins its cgroup only after <c>go</c>, which is sent once
-    /// <paramref name="beforeGo"/> (if any; it gets the init's pid) has run: a caller can create the cgroup and
-    /// write the state files while the init process starts.
+    /// <paramref name="beforeGo"/> has run: it gets the init's pid and returns the container's cgroup, which must
+    /// exist by then, so a caller can create the cgroup and write the state files while the init process starts.
     /// On failure the init is killed and reaped and the error thrown. Sets the init's pid in
     /// <paramref name="state"/>; saving it is the caller's.
     /// </summary>
     public static int Setup(string stateDir, string berthPath, RuntimeSpec spec, ContainerState state,
-        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, ICgroupManager cgroup, Action<int>? beforeGo = null)
+        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, Func<int, ICgroupManager> beforeGo)
     {
         var (pid, sync) = InitLauncher.Launch(berthPath, stateDir, spec, stdio);
         Trace.Mark("init spawned");
+        ICgroupManager cgroup;
         using (sync)
         {
             try
             {
-                beforeGo?.Invoke(pid);
+                cgroup = beforeGo(pid);
                 Trace.Mark("state written");
                 sync.Send("go");
                 while (true)

@@ -62,12 +62,16 @@ public static class ContainerInit
         }
 
         // Resolved against the creator's cgroup: once joined, our own cgroup is the container's.
-        var cgroup = CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent);
+        var layout = ContainerRuntime.LayoutOf(state);
+        Trace.Mark("T init layout");
+        var cgroup = CgroupManagerFactory.Create(layout, state.CgroupPath, state.CgroupParent);
+        Trace.Mark("T init manager");
         // Only now does the cgroup surely exist (the runtime creates it while this process starts up). Moving
         // this thread alone is cheap (see ICgroupManager.AddCurrentThread) and enough: it is the one that execs
         // the payload, and the exec ends every other thread. Where a hierarchy takes only whole processes, the
         // whole process moves.
         if (!cgroup.AddCurrentThread()) cgroup.AddProcess(0);
+        Trace.Mark("T init joined");
         var newCgroupNs = namespaces.Any(n => n.Type == "cgroup" && string.IsNullOrEmpty(n.Path));
         // The cgroup namespace's root is the cgroup its creator is in: unshare only after joining ours.
         if (newCgroupNs) Namespaces.Unshare(NamespaceType.CLONE_NEWCGROUP);
