@@ -17,6 +17,8 @@ public static unsafe class UnixSockets
     private const int SOCK_CLOEXEC = 0x80000;
     private const int SOL_SOCKET = 1;
     private const int SCM_RIGHTS = 1;
+    private const int MSG_PEEK = 0x2;
+    private const int MSG_TRUNC = 0x20;
     private const int MSG_NOSIGNAL = 0x4000;
     private const int MSG_CMSG_CLOEXEC = 0x40000000;
 
@@ -109,13 +111,15 @@ public static unsafe class UnixSockets
     }
 
     /// <summary>
-    /// Receives one message (at most <paramref name="max"/> bytes) and the descriptors it carries (close-on-exec).
+    /// Receives one message, whatever its length, and the descriptors it carries (close-on-exec).
     /// Returns an empty array at end of file.
     /// </summary>
-    public static byte[] Receive(int socket, out int[] fds, int max = 8192)
+    public static byte[] Receive(int socket, out int[] fds)
     {
-        // On the stack: the messages are short lines, and a fresh heap buffer per message costs page faults.
-        var buf = max <= 8192 ? stackalloc byte[max] : new byte[max];
+        // The length first, so that the usual short line is read on the stack: a fresh heap buffer for every
+        // message costs page faults on the container start-up path.
+        var max = Math.Max(PeekLength(socket), 1);
+        var buf = max <= 4096 ? stackalloc byte[max] : new byte[max];
         const int maxFds = 8;
         var controlLen = CmsgSpace(maxFds * 4);
         var control = stackalloc byte[controlLen];
@@ -138,6 +142,20 @@ public static unsafe class UnixSockets
             fds = got.ToArray();
             return buf[..(int)n].ToArray();
         }
+    }
+
+    /// <summary>Waits for the next message and returns its length (0 at end of file) without taking it.</summary>
+    private static int PeekLength(int socket)
+    {
+        var msg = new Libc.MsgHdr();
+        nint n;
+        // MSG_TRUNC makes the kernel report the whole length of the message, not what fitted (nothing).
+        while ((n = Libc.recvmsg(socket, &msg, MSG_PEEK | MSG_TRUNC)) < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.EINTR) throw new LinuxException("recvmsg", errno, $"fd {socket}");
+        }
+        return (int)n;
     }
 
     private static int CmsgSpace(int len) => 16 + ((len + 7) & ~7);

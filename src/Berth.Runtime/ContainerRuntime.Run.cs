@@ -35,11 +35,12 @@ public sealed partial class ContainerRuntime
         TerminalProxy? proxy = null;
         ICgroupManager? cgroup = null; // set once this run has made it: clean-up must not touch a cgroup in use by others
         var registrations = new List<PosixSignalRegistration>();
+        var forward = 0;
         var exited = false;
         try
         {
-            // The cgroup, the state files and the signal forwarding are all set up while the init process starts:
-            // it waits for "go" before it reads its state or joins its cgroup.
+            // The cgroup and the config copy are made while the init process starts; state.json is written and
+            // signal forwarding set up while it builds the container (it gets its state with "go").
             var pid = ContainerMonitor.Setup(dir, _options.BerthPath, spec, state,
                 new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, master => proxy = new TerminalProxy(master),
                 beforeGo: init =>
@@ -50,14 +51,19 @@ public sealed partial class ContainerRuntime
                     Trace.Mark("cgroup created");
                     state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
                     Prctl.SetChildSubreaper();
-                    WriteStateFiles(dir, bundle, spec, state);
+                    WriteConfigCopy(dir, bundle, spec);
+                    forward = init;
+                    return manager;
+                },
+                afterGo: () =>
+                {
+                    Store.Save(state);
                     foreach (var sig in Forwarded)
                         registrations.Add(PosixSignalRegistration.Create(sig, ctx =>
                         {
                             ctx.Cancel = true;
-                            Signals.TryKill(init, SignalNumber(ctx.Signal));
+                            Signals.TryKill(forward, SignalNumber(ctx.Signal));
                         }));
-                    return manager;
                 });
             if (options.PidFile is { } pf) WritePidFile(pf, pid);
             Trace.Mark("setup done");

@@ -371,7 +371,8 @@ public sealed partial class ContainerRuntime
     internal void Materialize(string dir, string bundle, RuntimeSpec spec, ContainerState state, ICgroupManager cgroup)
     {
         CreateCgroup(spec, cgroup);
-        WriteStateFiles(dir, bundle, spec, state);
+        WriteConfigCopy(dir, bundle, spec);
+        Store.Save(state);
     }
 
     /// <summary>Creates the container's cgroup with every limit but the pids limit (see ContainerMonitor.Setup).</summary>
@@ -384,13 +385,12 @@ public sealed partial class ContainerRuntime
         catch (CgroupException e) { throw new RuntimeException("linux.resources: " + e.Message, e); }
     }
 
-    /// <summary>What the init reads: the config copy, the exec FIFO and state.json.</summary>
-    internal void WriteStateFiles(string dir, string bundle, RuntimeSpec spec, ContainerState state)
+    /// <summary>What the init opens besides the state it is sent: the config copy and the exec (and hooks) FIFO.</summary>
+    internal static void WriteConfigCopy(string dir, string bundle, RuntimeSpec spec)
     {
         File.Copy(Path.Combine(bundle, "config.json"), Path.Combine(dir, StateStore.ConfigFile));
         Nodes.MakeFifo(Path.Combine(dir, StateStore.ExecFifo), 0x192 /* 0622 */);
         if (spec.Hooks?.StartContainer is { Count: > 0 }) Nodes.MakeFifo(Path.Combine(dir, StateStore.HooksFifo), 0x180 /* 0600 */);
-        Store.Save(state);
     }
 
     /// <summary>Removes every trace of a container (a null <paramref name="cgroup"/>: none was made); tolerant of what is already gone.</summary>

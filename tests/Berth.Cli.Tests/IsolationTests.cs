@@ -73,6 +73,20 @@ public sealed partial class IsolationTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void Run_NetworkNamespace_SysfsAndExecSeeTheSameNamespace()
+    {
+        // The namespace is made apart from the init and joined by it: sysfs, mounted by the init, must show the
+        // container's devices, and the payload (the init's thread that execs) must be in it too.
+        var result = RunInside("ls /sys/class/net; readlink /proc/self/ns/net");
+
+        Assert.True(result.Succeeded, result.ToString());
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["lo"], lines[..^1]);
+        Assert.StartsWith("net:[", lines[^1], StringComparison.Ordinal);
+        Assert.NotEqual(new FileInfo("/proc/self/ns/net").LinkTarget, lines[^1]);
+    }
+
+    [RequiresRootFact]
     public void Run_HostMount_IsInvisibleInside()
     {
         _markerMount = TestPaths.NewDirectory("marker");

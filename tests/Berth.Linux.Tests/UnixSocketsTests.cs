@@ -60,6 +60,26 @@ public sealed class UnixSocketsTests
     }
 
     [Fact]
+    public void SendReceive_MessagesLargerThanAStackBuffer_ArriveWholeAndInOrder()
+    {
+        var (a, b) = UnixSockets.Pair();
+        try
+        {
+            var big = Enumerable.Range(0, 100_000).Select(i => (byte)('a' + i % 26)).ToArray();
+            UnixSockets.Send(a, big);
+            UnixSockets.Send(a, "after"u8);
+
+            Assert.Equal(big, UnixSockets.Receive(b, out _));
+            Assert.Equal("after", Encoding.UTF8.GetString(UnixSockets.Receive(b, out _)));
+        }
+        finally
+        {
+            Fd.Close(a);
+            Fd.Close(b);
+        }
+    }
+
+    [Fact]
     public void Receive_PeerClosed_ReturnsEmptyWithoutDescriptors()
     {
         var (a, b) = UnixSockets.Pair();

@@ -107,25 +107,30 @@ public static class ContainerMonitor
 
     /// <summary>
     /// Launches the init and drives it to <c>ready</c> (shared by the monitor and the foreground <c>run</c>).
-    /// The init reads its state and joins its cgroup only after <c>go</c>, which is sent once
+    /// The init joins its cgroup only after <c>go</c>, which carries its state and is sent once
     /// <paramref name="beforeGo"/> has run: it gets the init's pid and returns the container's cgroup, which must
-    /// exist by then, so a caller can create the cgroup and write the state files while the init process starts.
+    /// exist by then, so a caller can create the cgroup and write the config copy while the init process starts.
+    /// <paramref name="afterGo"/> (if any) runs while the init sets the container up.
     /// On failure the init is killed and reaped and the error thrown. Sets the init's pid in
     /// <paramref name="state"/>; saving it is the caller's.
     /// </summary>
     public static int Setup(string stateDir, string berthPath, RuntimeSpec spec, ContainerState state,
-        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, Func<int, ICgroupManager> beforeGo)
+        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, Func<int, ICgroupManager> beforeGo, Action? afterGo = null)
     {
-        var (pid, sync) = InitLauncher.Launch(berthPath, stateDir, spec, stdio);
+        using var init = InitLauncher.Launch(berthPath, stateDir, spec, stdio);
+        var pid = init.Pid;
         Trace.Mark("init spawned");
         ICgroupManager cgroup;
-        using (sync)
+        using (var sync = init.Sync)
         {
             try
             {
                 cgroup = beforeGo(pid);
-                Trace.Mark("state written");
-                sync.Send("go");
+                var netns = init.TakeNetworkNamespace();
+                try { sync.Send([.. ContainerInit.GoPrefix, .. StateSerializer.Write(state)], netns); }
+                finally { Fd.Close(netns); }
+                Trace.Mark("go sent");
+                afterGo?.Invoke();
                 while (true)
                 {
                     var msg = sync.Receive(out var fd);

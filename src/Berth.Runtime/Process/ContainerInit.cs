@@ -18,6 +18,9 @@ public static class ContainerInit
     /// <summary>The descriptor the monitor hands the init for the sync channel.</summary>
     public const int SyncFd = 3;
 
+    /// <summary>The start of the message that lets the init go on; the container's state JSON follows it.</summary>
+    public static ReadOnlySpan<byte> GoPrefix => "go "u8;
+
     private static bool s_started;
 
     /// <summary>Runs the init for the container whose state directory is <paramref name="stateDir"/>. Returns only on failure (exit code).</summary>
@@ -43,9 +46,18 @@ public static class ContainerInit
     private static void RunCore(string stateDir, SyncChannel sync)
     {
         Trace.Mark("init");
-        if (sync.Receive() != "go") throw new RuntimeException("the runtime went away before the container was set up");
+        var go = sync.ReceiveBytes(out var netns);
+        if (!go.AsSpan().StartsWith(GoPrefix)) throw new RuntimeException("the runtime went away before the container was set up");
+        if (netns >= 0)
+        {
+            // The runtime made our new network namespace while we started up (see InitLauncher). Net namespaces
+            // are per thread: this one execs the payload, which keeps it.
+            Namespaces.Join(netns, NamespaceType.CLONE_NEWNET, "the container's new network namespace");
+            Fd.Close(netns);
+        }
         Trace.Mark("init: go");
-        var state = StateSerializer.Read(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), StateStore.StateFile);
+        // The state comes with "go": the runtime writes state.json while we set up.
+        var state = StateSerializer.Read(go.AsMemory(GoPrefix.Length), "the state sent with go");
         var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
         var process = spec.Process!;
         Trace.Mark("init: read");
@@ -62,16 +74,12 @@ public static class ContainerInit
         }
 
         // Resolved against the creator's cgroup: once joined, our own cgroup is the container's.
-        var layout = ContainerRuntime.LayoutOf(state);
-        Trace.Mark("T init layout");
-        var cgroup = CgroupManagerFactory.Create(layout, state.CgroupPath, state.CgroupParent);
-        Trace.Mark("T init manager");
+        var cgroup = CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent);
         // Only now does the cgroup surely exist (the runtime creates it while this process starts up). Moving
         // this thread alone is cheap (see ICgroupManager.AddCurrentThread) and enough: it is the one that execs
         // the payload, and the exec ends every other thread. Where a hierarchy takes only whole processes, the
         // whole process moves.
         if (!cgroup.AddCurrentThread()) cgroup.AddProcess(0);
-        Trace.Mark("T init joined");
         var newCgroupNs = namespaces.Any(n => n.Type == "cgroup" && string.IsNullOrEmpty(n.Path));
         // The cgroup namespace's root is the cgroup its creator is in: unshare only after joining ours.
         if (newCgroupNs) Namespaces.Unshare(NamespaceType.CLONE_NEWCGROUP);

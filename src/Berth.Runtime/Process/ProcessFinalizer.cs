@@ -113,16 +113,13 @@ public static class ProcessFinalizer
         try { Mounts.Chdir(process.Cwd); }
         catch (LinuxException e) { throw new RuntimeException($"process.cwd: cannot enter {process.Cwd}: {e.Message}", e); }
 
-        Trace.Mark("T chdir");
         Capabilities.DropBounding(process.Capabilities);
         var uid = process.User.Uid;
         Capabilities.PrepareUserChange(uid);
         Credentials.SetGroups(process.User.AdditionalGids ?? []);
         Credentials.SetGid(process.User.Gid);
         Credentials.SetUid(uid);
-        Trace.Mark("T ids");
         Capabilities.ApplySets(process.Capabilities);
-        Trace.Mark("T caps");
 
         if (process.NoNewPrivileges) Prctl.SetNoNewPrivileges();
         if (seccomp is not null && process.NoNewPrivileges) Seccomp.Load(seccomp);

@@ -17,16 +17,25 @@ public sealed class SyncChannel : IDisposable
     public int Fd { get; private set; }
 
     /// <summary>Sends a message, with an optional descriptor.</summary>
-    public void Send(string message, int fd = -1)
-        => UnixSockets.Send(Fd, Encoding.UTF8.GetBytes(message), fd >= 0 ? [fd] : []);
+    public void Send(string message, int fd = -1) => Send(Encoding.UTF8.GetBytes(message), fd);
+
+    /// <summary>Sends a message given as UTF-8 bytes, with an optional descriptor.</summary>
+    public void Send(ReadOnlySpan<byte> message, int fd = -1) => UnixSockets.Send(Fd, message, fd >= 0 ? [fd] : []);
 
     /// <summary>Receives one message (null at end of file) and the descriptor it carried, if any (-1 otherwise).</summary>
     public string? Receive(out int fd)
     {
+        var bytes = ReceiveBytes(out fd);
+        return bytes.Length == 0 ? null : Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>Receives one message as bytes (empty at end of file) and the descriptor it carried, if any (-1 otherwise).</summary>
+    public byte[] ReceiveBytes(out int fd)
+    {
         var bytes = UnixSockets.Receive(Fd, out var fds);
         fd = fds.Length > 0 ? fds[0] : -1;
         for (var i = 1; i < fds.Length; i++) Linux.Fd.Close(fds[i]);
-        return bytes.Length == 0 ? null : Encoding.UTF8.GetString(bytes);
+        return bytes;
     }
 
     /// <summary>Receives one message, dropping any descriptor.</summary>
