@@ -3,20 +3,30 @@
 # bundle, for berth, runc and crun, measured with hyperfine. Each run uses a
 # new container id (the shell's $$) and each runtime its own --root.
 #
-#   bench/cold-start.sh              # 5 warm-up runs, 50 measured runs
-#   RUNS=200 WARMUP=10 bench/cold-start.sh
+# The runtimes take turns: ROUNDS rounds, each measuring every runtime in turn
+# (the order rotating) for RUNS/ROUNDS runs, and the medians are taken over
+# all of a runtime's runs. On a shared or noisy machine, load comes and goes
+# over seconds; measured one after the other in long blocks, one runtime would
+# get the quiet minute and another the busy one, and the ratios would say more
+# about the neighbours than about the runtimes.
+#
+#   bench/cold-start.sh              # 60 runs each in 6 rounds, 1 warm-up run per round
+#   RUNS=200 ROUNDS=10 bench/cold-start.sh
 #   PUBLISH=1 bench/cold-start.sh    # re-publish berth first
 #   BERTH_BINARY=/path/to/berth bench/cold-start.sh   # measure another build
 #
-# Results: artifacts/bench/cold-start-{berth,runc,crun}.json (hyperfine's
-# export), then medians and the ratios berth/runc and berth/crun.
+# Results: artifacts/bench/cold-start-{berth,runc,crun}.json (every run's
+# time in seconds, and the median), then medians and the ratios berth/runc
+# and berth/crun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-runs="${RUNS:-50}"
-warmup="${WARMUP:-5}"
+runs="${RUNS:-60}"
+rounds="${ROUNDS:-6}"
+warmup="${WARMUP:-1}"
+per_round=$(( (runs + rounds - 1) / rounds ))
 out="$BERTH_REPO/artifacts/bench"
 
 ensure_packages "${BERTH_BUILD_PACKAGES[@]}" runc crun "${BERTH_BENCH_PACKAGES[@]}"
@@ -47,32 +57,59 @@ trap cleanup EXIT
 build_busybox_bundle "$work/bundle" /bin/true
 mkdir -p "$work/berth" "$work/runc" "$work/crun"
 
-# measure NAME COMMAND [WRAPPER...]: hyperfine COMMAND (run by sh, so $$ is a
-# fresh id each time) and export to $out/cold-start-NAME.json.
+# measure NAME ROUND COMMAND [WRAPPER...]: one round of hyperfine on COMMAND
+# (run by sh, so $$ is a fresh id each time; hyperfine takes the shell's own
+# start-up out of each time), exported to $work/NAME-ROUND.json.
 measure() {
-    local name="$1" command="$2"
-    shift 2
-    log "measuring $name"
-    if ! "$@" hyperfine --style basic --warmup "$warmup" --runs "$runs" \
-        --export-json "$out/cold-start-$name.json" -n "$name" "$command"; then
-        log "$name failed"
-        rm -f "$out/cold-start-$name.json"
+    local name="$1" round="$2" command="$3"
+    shift 3
+    if ! "$@" hyperfine --style none --warmup "$warmup" --runs "$per_round" \
+        --export-json "$work/$name-$round.json" -n "$name" "$command" >/dev/null; then
+        log "$name failed in round $round"
+        rm -f "$work/$name-$round.json"
     fi
 }
 
 bundle="$work/bundle"
-measure berth "$BERTH_BIN --root $work/berth run --bundle $bundle c\$\$"
-measure runc "runc --root $work/runc run --bundle $bundle c\$\$"
+declare -A commands=(
+    [berth]="$BERTH_BIN --root $work/berth run --bundle $bundle c\$\$"
+    [runc]="runc --root $work/runc run --bundle $bundle c\$\$"
+    [crun]="crun --root $work/crun run --bundle $bundle c\$\$"
+)
 # crun refuses hybrid cgroups; give it (and only it) a private mount
 # namespace without the cgroup2 mount at /sys/fs/cgroup/unified. hyperfine
 # runs inside that namespace, so the unshare costs nothing per run.
-measure crun "crun --root $work/crun run --bundle $bundle c\$\$" \
-    unshare -m -- sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null || true; exec "$@"' sh
+crun_wrapper=(unshare -m -- sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null || true; exec "$@"' sh)
+names=(berth runc crun)
+log "measuring berth, runc and crun: $rounds rounds of $per_round runs each"
+for ((round = 0; round < rounds; round++)); do
+    for ((i = 0; i < ${#names[@]}; i++)); do
+        name="${names[(round + i) % ${#names[@]}]}"
+        if [[ "$name" == crun ]]; then
+            measure "$name" "$round" "${commands[$name]}" "${crun_wrapper[@]}"
+        else
+            measure "$name" "$round" "${commands[$name]}"
+        fi
+    done
+done
+# Pool each runtime's rounds into artifacts/bench/cold-start-NAME.json.
+for name in "${names[@]}"; do
+    shopt -s nullglob
+    parts=("$work/$name"-*.json)
+    shopt -u nullglob
+    if ((${#parts[@]} == 0)); then
+        rm -f "$out/cold-start-$name.json"
+        continue
+    fi
+    jq -s '[.[].results[0].times[]] | sort | {times: ., runs: length,
+        median: (if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end)}' \
+        "${parts[@]}" > "$out/cold-start-$name.json"
+done
 
 median_ms() {
     local file="$out/cold-start-$1.json"
     [[ -f "$file" ]] || { echo "n/a"; return; }
-    jq -r '.results[0].median * 1000 | . * 100 | round / 100' "$file"
+    jq -r '.median * 1000 | . * 100 | round / 100' "$file"
 }
 
 berth="$(median_ms berth)" runc="$(median_ms runc)" crun="$(median_ms crun)"
@@ -81,7 +118,7 @@ ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
 }
 echo
-echo "cold start of /bin/true, median of $runs runs (ms):"
+echo "cold start of /bin/true, median of $((per_round * rounds)) runs in $rounds rounds (ms):"
 printf '  %-6s %8s\n' berth "$berth" runc "$runc" crun "$crun"
 echo "  berth/runc = $(ratio "$berth" "$runc")"
 echo "  berth/crun = $(ratio "$berth" "$crun")"

@@ -35,15 +35,14 @@ public sealed partial class ContainerRuntime
         TerminalProxy? proxy = null;
         ICgroupManager? cgroup = null; // set once this run has made it: clean-up must not touch a cgroup in use by others
         var registrations = new List<PosixSignalRegistration>();
-        var forward = 0;
         var exited = false;
         try
         {
-            // The cgroup and the config copy are made while the init process starts; state.json is written and
-            // signal forwarding set up while it builds the container (it gets its state with "go").
+            // The cgroup and the config copy are made while the init is spawned and starts up; state.json is
+            // written and signal forwarding set up while it builds the container (it gets its state with "go").
             var pid = ContainerMonitor.Setup(dir, _options.BerthPath, spec, state,
                 new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, master => proxy = new TerminalProxy(master),
-                beforeGo: init =>
+                beforeGo: () =>
                 {
                     var manager = PrepareCgroup(id, spec);
                     CreateCgroup(spec, manager);
@@ -52,17 +51,16 @@ public sealed partial class ContainerRuntime
                     state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
                     Prctl.SetChildSubreaper();
                     WriteConfigCopy(dir, bundle, spec);
-                    forward = init;
                     return manager;
                 },
-                afterGo: () =>
+                afterGo: init =>
                 {
                     Store.Save(state);
                     foreach (var sig in Forwarded)
                         registrations.Add(PosixSignalRegistration.Create(sig, ctx =>
                         {
                             ctx.Cancel = true;
-                            Signals.TryKill(forward, SignalNumber(ctx.Signal));
+                            Signals.TryKill(init, SignalNumber(ctx.Signal));
                         }));
                 });
             if (options.PidFile is { } pf) WritePidFile(pf, pid);

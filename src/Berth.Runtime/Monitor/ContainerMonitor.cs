@@ -47,7 +47,7 @@ public static class ContainerMonitor
                 state.ReaperPid = Processes.GetParentPid();
                 state.ReaperStartTime = Processes.StartTime(state.ReaperPid) ?? 0;
             }
-            initPid = Setup(stateDir, berthPath, spec, state, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null, beforeGo: _ => cgroup);
+            initPid = Setup(stateDir, berthPath, spec, state, stdio: new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null, beforeGo: () => cgroup);
             store.Save(state);
         }
         catch (Exception e) when (e is RuntimeException or LinuxException or CgroupException or IOException)
@@ -107,70 +107,72 @@ public static class ContainerMonitor
 
     /// <summary>
     /// Launches the init and drives it to <c>ready</c> (shared by the monitor and the foreground <c>run</c>).
-    /// The init joins its cgroup only after <c>go</c>, which carries its state and is sent once
-    /// <paramref name="beforeGo"/> has run: it gets the init's pid and returns the container's cgroup, which must
-    /// exist by then, so a caller can create the cgroup and write the config copy while the init process starts.
-    /// <paramref name="afterGo"/> (if any) runs while the init sets the container up.
+    /// <paramref name="beforeGo"/> runs while the init is spawned and starts up, and returns the container's
+    /// cgroup, which must exist once it returns: the init joins it after <c>go</c>, which carries its state.
+    /// <paramref name="afterGo"/> (if any) gets the init's pid and runs while the init sets the container up.
     /// On failure the init is killed and reaped and the error thrown. Sets the init's pid in
     /// <paramref name="state"/>; saving it is the caller's.
     /// </summary>
     public static int Setup(string stateDir, string berthPath, RuntimeSpec spec, ContainerState state,
-        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, Func<int, ICgroupManager> beforeGo, Action? afterGo = null)
+        IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, Func<ICgroupManager> beforeGo, Action<int>? afterGo = null)
     {
-        using var init = InitLauncher.Launch(berthPath, stateDir, spec, stdio);
-        var pid = init.Pid;
-        Trace.Mark("init spawned");
+        using var init = InitLauncher.Start(berthPath, stateDir, spec, stdio);
         ICgroupManager cgroup;
-        using (var sync = init.Sync)
+        try { cgroup = beforeGo(); }
+        catch
         {
-            try
+            init.Abandon();
+            throw;
+        }
+        var pid = init.WaitSpawned();
+        Trace.Mark("init spawned");
+        var sync = init.Sync;
+        try
+        {
+            var netns = init.TakeNetworkNamespace();
+            try { sync.Send([.. ContainerInit.GoPrefix, .. StateSerializer.Write(state)], netns); }
+            finally { Fd.Close(netns); }
+            Trace.Mark("go sent");
+            afterGo?.Invoke(pid);
+            while (true)
             {
-                cgroup = beforeGo(pid);
-                var netns = init.TakeNetworkNamespace();
-                try { sync.Send([.. ContainerInit.GoPrefix, .. StateSerializer.Write(state)], netns); }
-                finally { Fd.Close(netns); }
-                Trace.Mark("go sent");
-                afterGo?.Invoke();
-                while (true)
+                var msg = sync.Receive(out var fd);
+                if (msg is null)
                 {
-                    var msg = sync.Receive(out var fd);
-                    if (msg is null)
-                    {
-                        var st = Processes.Wait(pid);
-                        throw new RuntimeException($"container init exited during setup ({Describe(st)})");
-                    }
-                    if (msg == "ready") break;
-                    if (msg.StartsWith("error: ", StringComparison.Ordinal)) throw new RuntimeException(msg[7..]);
-                    if (msg == "pty")
-                    {
-                        if (ptyHandler is null) { Fd.Close(fd); throw new RuntimeException("process.terminal is true but nobody takes the terminal (use --console-socket)"); }
-                        ptyHandler(fd);
-                        continue;
-                    }
-                    if (msg == "hooks")
-                    {
-                        try
-                        {
-                            var json = ContainerInit.StateJson(state, spec, "created", pid);
-                            HookRunner.Run("prestart", spec.Hooks?.Prestart, () => json);
-                            HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, () => json);
-                            sync.Send("ok");
-                        }
-                        catch (RuntimeException e)
-                        {
-                            sync.TrySendError(e.Message);
-                            throw;
-                        }
-                        continue;
-                    }
-                    throw new RuntimeException($"unexpected message from container init: {msg}");
+                    var st = Processes.Wait(pid);
+                    throw new RuntimeException($"container init exited during setup ({Describe(st)})");
                 }
+                if (msg == "ready") break;
+                if (msg.StartsWith("error: ", StringComparison.Ordinal)) throw new RuntimeException(msg[7..]);
+                if (msg == "pty")
+                {
+                    if (ptyHandler is null) { Fd.Close(fd); throw new RuntimeException("process.terminal is true but nobody takes the terminal (use --console-socket)"); }
+                    ptyHandler(fd);
+                    continue;
+                }
+                if (msg == "hooks")
+                {
+                    try
+                    {
+                        var json = ContainerInit.StateJson(state, spec, "created", pid);
+                        HookRunner.Run("prestart", spec.Hooks?.Prestart, () => json);
+                        HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, () => json);
+                        sync.Send("ok");
+                    }
+                    catch (RuntimeException e)
+                    {
+                        sync.TrySendError(e.Message);
+                        throw;
+                    }
+                    continue;
+                }
+                throw new RuntimeException($"unexpected message from container init: {msg}");
             }
-            catch
-            {
-                if (Signals.TryKill(pid, Signals.SIGKILL) == 0) Processes.Wait(pid);
-                throw;
-            }
+        }
+        catch
+        {
+            if (Signals.TryKill(pid, Signals.SIGKILL) == 0) Processes.Wait(pid);
+            throw;
         }
         // The pids limit is set only now: the init (a .NET process with a few threads) had to start first.
         if (ResourceMapper.Map(spec.Linux?.Resources).PidsLimit is { } pids)

@@ -17,21 +17,20 @@ namespace Berth.Runtime.Process;
 public static class InitLauncher
 {
     /// <summary>
-    /// Launches the init for the container in <paramref name="stateDir"/> with <paramref name="stdio"/>
-    /// (parent descriptor → 0, 1, 2).
+    /// Starts launching the init for the container in <paramref name="stateDir"/> with <paramref name="stdio"/>
+    /// (parent descriptor → 0, 1, 2) and returns at once: the caller may work meanwhile, then calls
+    /// <see cref="LaunchedInit.WaitSpawned"/>.
     /// </summary>
     /// <remarks>
     /// The init joins the container's cgroup by itself once told to go (see <see cref="ContainerInit"/>), so the
-    /// cgroup need not exist yet: a caller can create it while the init process starts up.
+    /// cgroup need not exist yet: a caller can create it while the init is spawned and starts up.
     /// </remarks>
-    public static LaunchedInit Launch(string berthPath, string stateDir, RuntimeSpec spec, IReadOnlyDictionary<int, int> stdio)
+    public static LaunchedInit Start(string berthPath, string stateDir, RuntimeSpec spec, IReadOnlyDictionary<int, int> stdio)
     {
         var (parentEnd, childEnd) = UnixSockets.Pair();
         var fds = new Dictionary<int, int>(stdio) { [childEnd] = ContainerInit.SyncFd };
         var newNetwork = spec.Linux?.Namespaces?.Any(n => n.Type == "network" && string.IsNullOrEmpty(n.Path)) ?? false;
         var launched = new LaunchedInit(new SyncChannel(parentEnd));
-        using var spawned = new ManualResetEventSlim();
-        Exception? error = null;
         launched.Thread = new Thread(() =>
         {
             try
@@ -47,23 +46,16 @@ public static class InitLauncher
             }
             catch (Exception e) when (e is LinuxException or RuntimeException)
             {
-                error = e;
+                launched.SpawnError = e is RuntimeException ? e : new RuntimeException(e.Message, e);
             }
             finally
             {
-                spawned.Set();
+                Fd.Close(childEnd);
+                launched.Spawned.Set();
             }
-            if (error is null && newNetwork) launched.MakeNetworkNamespace();
+            if (launched.SpawnError is null && newNetwork) launched.MakeNetworkNamespace();
         }, 256 * 1024);
         launched.Thread.Start();
-        spawned.Wait();
-        Fd.Close(childEnd);
-        if (error is not null)
-        {
-            launched.Dispose();
-            launched.Sync.Dispose();
-            throw error is RuntimeException ? error : new RuntimeException(error.Message, error);
-        }
         return launched;
     }
 
@@ -83,7 +75,7 @@ public static class InitLauncher
     }
 }
 
-/// <summary>An init process just spawned: its pid, the parent's end of the sync channel, and its network namespace in the making.</summary>
+/// <summary>An init process being spawned: its pid, the parent's end of the sync channel, and its network namespace in the making.</summary>
 public sealed class LaunchedInit : IDisposable
 {
     private int _netns = -1;
@@ -91,13 +83,25 @@ public sealed class LaunchedInit : IDisposable
 
     internal LaunchedInit(SyncChannel sync) => Sync = sync;
 
-    /// <summary>The init's pid.</summary>
-    public int Pid { get; internal set; }
-
-    /// <summary>The parent's end of the sync channel; the caller disposes it.</summary>
+    /// <summary>The parent's end of the sync channel (closed on <see cref="Dispose"/>).</summary>
     public SyncChannel Sync { get; }
 
+    internal int Pid { get; set; }
+
+    internal Exception? SpawnError { get; set; }
+
+    internal ManualResetEventSlim Spawned { get; } = new();
+
     internal Thread? Thread { get; set; }
+
+    /// <summary>Waits until the init is spawned; returns its pid.</summary>
+    /// <exception cref="RuntimeException">It could not be: a namespace could not be entered, or the spawn failed.</exception>
+    public int WaitSpawned()
+    {
+        Spawned.Wait();
+        if (SpawnError is not null) throw SpawnError;
+        return Pid;
+    }
 
     /// <summary>
     /// Waits for the launcher thread; returns a descriptor of the new network namespace the init must join, or -1
@@ -111,6 +115,13 @@ public sealed class LaunchedInit : IDisposable
         var fd = _netns;
         _netns = -1;
         return fd;
+    }
+
+    /// <summary>Gives up on the init: once spawned, it is killed and reaped.</summary>
+    public void Abandon()
+    {
+        Thread?.Join();
+        if (SpawnError is null && Pid > 0 && Signals.TryKill(Pid, Signals.SIGKILL) == 0) Processes.Wait(Pid);
     }
 
     /// <summary>On the launcher thread, after the spawn: unshares a network namespace and keeps a descriptor of it.</summary>
@@ -129,11 +140,13 @@ public sealed class LaunchedInit : IDisposable
         }
     }
 
-    /// <summary>Waits for the launcher thread and closes a namespace descriptor nobody took.</summary>
+    /// <summary>Waits for the launcher thread, closes a namespace descriptor nobody took and the sync channel.</summary>
     public void Dispose()
     {
         Thread?.Join();
         Fd.Close(_netns);
         _netns = -1;
+        Sync.Dispose();
+        Spawned.Dispose();
     }
 }
