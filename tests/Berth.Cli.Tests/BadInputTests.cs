@@ -188,6 +188,28 @@ public sealed class BadInputTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void Run_CgroupOfAnotherContainer_RefusedAndTheOtherUntouched()
+    {
+        // run makes its cgroup while the init starts: a refusal there must neither kill what lives in the
+        // cgroup it was pointed at nor remove it.
+        var owner = _id + "-owner";
+        _h.CreateAndStart(_h.NewBundle("sleep", "30"), owner);
+        var bundle = _h.NewBundle("true");
+        bundle.Config["linux"]!["cgroupsPath"] = "berth-" + owner;
+        bundle.Save();
+
+        var result = _h.Run("run", "--bundle", bundle.Path, _id);
+
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.Contains("already in use", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_h.StateDir(_id)), $"{_h.StateDir(_id)} left behind");
+        Assert.Equal("running", (string?)_h.State(owner)["status"]);
+        Assert.NotEmpty(HostProcess.CgroupProcs(HostCgroups.ContainerDir("memory", owner)));
+        Assert.NotEmpty(HostProcess.CgroupProcs(HostCgroups.ContainerDir("pids", owner)));
+        _h.Ok("delete", "--force", owner);
+    }
+
+    [RequiresRootFact]
     public void Run_ProgramNotInRootfs_FailsAndLeavesNothing()
     {
         var bundle = _h.NewBundle("/no/such/program");
