@@ -107,6 +107,15 @@ public sealed class CgroupLayout
             throw new CgroupException("no cgroup hierarchy is mounted (no cgroup or cgroup2 entry in /proc/self/mountinfo)");
         }
 
+        return From(hierarchies);
+    }
+
+    /// <summary>
+    /// The layout made of <paramref name="hierarchies"/> as <see cref="Hierarchies"/> lists them (kept from an
+    /// earlier detection). Throws <see cref="CgroupException"/> when none holds a controller.
+    /// </summary>
+    public static CgroupLayout From(IReadOnlyList<CgroupHierarchy> hierarchies)
+    {
         var hasV1Controllers = hierarchies.Any(h => !h.IsUnified && h.Name is null);
         var hasUnified = hierarchies.Any(h => h.IsUnified);
         var kind = (hasV1Controllers, hasUnified) switch

@@ -45,6 +45,7 @@ public sealed partial class ContainerRuntime
                 beforeGo: () =>
                 {
                     var manager = PrepareCgroup(id, spec);
+                    state.CgroupLayout = Layout.Hierarchies;
                     CreateCgroup(spec, manager);
                     cgroup = manager;
                     Trace.Mark("cgroup created");

@@ -37,8 +37,8 @@ public sealed partial class ContainerRuntime
     /// whichever cgroup the caller (a later CLI call, the monitor, the init, an exec) is in.
     /// </summary>
     internal static CgroupLayout LayoutOf(ContainerState s)
-        => s.CreatorCgroup is { Length: > 0 } creator
-            ? CgroupLayout.Detect(Fd.ReadText("/proc/self/mountinfo"), creator)
+        => s.CgroupLayout is { Count: > 0 } kept ? CgroupLayout.From(kept)
+            : s.CreatorCgroup is { Length: > 0 } creator ? CgroupLayout.Detect(Fd.ReadText("/proc/self/mountinfo"), creator)
             : CgroupLayout.Detect();
 
     /// <summary>
@@ -54,6 +54,7 @@ public sealed partial class ContainerRuntime
             throw new RuntimeException("process.terminal is true: --console-socket is required to create a container in the background");
         var dir = Store.CreateDir(id);
         var state = NewState(id, bundle, rootfs, spec, options);
+        state.CgroupLayout = Layout.Hierarchies;
         try
         {
             Materialize(dir, bundle, spec, state, cgroup);
@@ -361,7 +362,6 @@ public sealed partial class ContainerRuntime
         Created = DateTimeOffset.UtcNow,
         CgroupPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? "berth-" + id : spec.Linux!.CgroupsPath!,
         CgroupParent = _options.CgroupParent,
-        CreatorCgroup = Fd.ReadText("/proc/self/cgroup"),
         ConsoleSocket = options.ConsoleSocket is null ? null : Path.GetFullPath(options.ConsoleSocket),
         NoPivot = options.NoPivot,
         NoNewKeyring = options.NoNewKeyring,

@@ -25,10 +25,12 @@ public sealed class ContainerState
     /// <summary>Cgroup parent override, when one was configured.</summary>
     public string? CgroupParent { get; set; }
     /// <summary>
-    /// The creating process's <c>/proc/self/cgroup</c>. Without a parent override the container's cgroup is nested
-    /// under the creator's own cgroup; every later call (from whatever cgroup it runs in) resolves the path against
-    /// this, not its own.
+    /// The cgroup hierarchies as the creating process saw them, its own cgroup in each included. Without a parent
+    /// override the container's cgroup is nested under the creator's own cgroup; every later call (from whatever
+    /// cgroup it runs in) resolves the path against this, not its own, and need not read mountinfo again.
     /// </summary>
+    public IReadOnlyList<Berth.Cgroups.CgroupHierarchy>? CgroupLayout { get; set; }
+    /// <summary>The creating process's <c>/proc/self/cgroup</c>, in the state of containers made before <see cref="CgroupLayout"/> was kept.</summary>
     public string? CreatorCgroup { get; set; }
     public string? ConsoleSocket { get; set; }
     public bool NoPivot { get; set; }

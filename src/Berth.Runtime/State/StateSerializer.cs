@@ -35,6 +35,24 @@ public static class StateSerializer
             w.WriteString("cgroupPath", s.CgroupPath);
             if (s.CgroupParent is { } cp) w.WriteString("cgroupParent", cp);
             if (s.CreatorCgroup is { } cc) w.WriteString("creatorCgroup", cc);
+            if (s.CgroupLayout is { } layout)
+            {
+                w.WriteStartArray("cgroupLayout");
+                foreach (var h in layout)
+                {
+                    w.WriteStartObject();
+                    if (h.IsUnified) w.WriteBoolean("unified", true);
+                    w.WriteString("mountPoint", h.MountPoint);
+                    w.WriteString("root", h.Root);
+                    w.WriteStartArray("controllers");
+                    foreach (var c in h.Controllers) w.WriteStringValue(c);
+                    w.WriteEndArray();
+                    if (h.Name is { } n) w.WriteString("name", n);
+                    w.WriteString("ownPath", h.OwnPath);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
             if (s.ConsoleSocket is { } cs) w.WriteString("consoleSocket", cs);
             w.WriteBoolean("noPivot", s.NoPivot);
             w.WriteBoolean("noNewKeyring", s.NoNewKeyring);
@@ -84,6 +102,7 @@ public static class StateSerializer
                 case "cgroupPath": s.CgroupPath = String(v, p); break;
                 case "cgroupParent": s.CgroupParent = String(v, p); break;
                 case "creatorCgroup": s.CreatorCgroup = String(v, p); break;
+                case "cgroupLayout": s.CgroupLayout = List(v, p, Hierarchy); break;
                 case "consoleSocket": s.ConsoleSocket = String(v, p); break;
                 case "noPivot": s.NoPivot = Bool(v, p); break;
                 case "noNewKeyring": s.NoNewKeyring = Bool(v, p); break;
@@ -107,6 +126,29 @@ public static class StateSerializer
             }
         }
         return s;
+    }
+
+    private static Berth.Cgroups.CgroupHierarchy Hierarchy(JsonElement e, string path)
+    {
+        bool unified = false;
+        string? mountPoint = null, root = null, name = null, own = null;
+        List<string>? controllers = null;
+        foreach (var (n, v, p) in Props(e, path))
+        {
+            if (IsAbsent(v)) continue;
+            switch (n)
+            {
+                case "unified": unified = Bool(v, p); break;
+                case "mountPoint": mountPoint = String(v, p); break;
+                case "root": root = String(v, p); break;
+                case "controllers": controllers = Strings(v, p); break;
+                case "name": name = String(v, p); break;
+                case "ownPath": own = String(v, p); break;
+            }
+        }
+        if (mountPoint is null || root is null || own is null)
+            throw new RuntimeException($"{path}: a cgroup hierarchy needs mountPoint, root and ownPath");
+        return new Berth.Cgroups.CgroupHierarchy(unified, mountPoint, root, controllers ?? [], name, own);
     }
 
     /// <summary>The OCI state document as <c>state</c> prints it and hooks receive it.</summary>

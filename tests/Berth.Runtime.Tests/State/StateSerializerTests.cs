@@ -10,7 +10,14 @@ public sealed class StateSerializerTests
     {
         Id = "c1", Bundle = "/b", Rootfs = "/b/rootfs", Created = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero),
         Owner = "root", Pid = 42, PidStartTime = 4242, MonitorPid = 41, MonitorStartTime = 4141, ReaperPid = 40, ReaperStartTime = 4040, CgroupPath = "berth/c1",
-        CgroupParent = "/p", CreatorCgroup = "0::/\n", ConsoleSocket = "/run/c.sock", NoPivot = true, NoNewKeyring = true,
+        CgroupParent = "/p", CreatorCgroup = "0::/\n",
+        CgroupLayout =
+        [
+            new Berth.Cgroups.CgroupHierarchy(false, "/sys/fs/cgroup/cpu,cpuacct", "/", ["cpu", "cpuacct"], null, "/user.slice"),
+            new Berth.Cgroups.CgroupHierarchy(false, "/sys/fs/cgroup/systemd", "/", [], "systemd", "/"),
+            new Berth.Cgroups.CgroupHierarchy(true, "/sys/fs/cgroup/unified", "/", ["hugetlb"], null, "/a:b"),
+        ],
+        ConsoleSocket = "/run/c.sock", NoPivot = true, NoNewKeyring = true,
         Exit = new ExitInfo { ExitCode = 137, Signal = "SIGKILL", OomKilled = true, Finished = new DateTimeOffset(2026, 11, 28, 10, 1, 0, TimeSpan.Zero) },
         Error = "boom", Annotations = new Dictionary<string, string> { ["a"] = "b" },
     };
@@ -32,6 +39,12 @@ public sealed class StateSerializerTests
                 var eb = Assert.IsType<ExitInfo>(b);
                 Assert.Equal((ea.ExitCode, ea.Signal, ea.OomKilled, ea.Finished), (eb.ExitCode, eb.Signal, eb.OomKilled, eb.Finished));
             }
+            else if (a is IReadOnlyList<Berth.Cgroups.CgroupHierarchy> la)
+            {
+                static string Show(Berth.Cgroups.CgroupHierarchy h)
+                    => $"{h.IsUnified}|{h.MountPoint}|{h.Root}|{string.Join(',', h.Controllers)}|{h.Name}|{h.OwnPath}";
+                Assert.Equal(la.Select(Show), Assert.IsAssignableFrom<IReadOnlyList<Berth.Cgroups.CgroupHierarchy>>(b).Select(Show));
+            }
             else if (a is Dictionary<string, string> da)
             {
                 Assert.Equal(da, Assert.IsType<Dictionary<string, string>>(b));
@@ -48,6 +61,7 @@ public sealed class StateSerializerTests
     [InlineData("{\"created\": 5}", "created: expected an RFC 3339 time")]
     [InlineData("[1]", "expected an object")]
     [InlineData("{\"id\": ", "invalid JSON")]
+    [InlineData("{\"cgroupLayout\": [{\"root\": \"/\"}]}", "cgroupLayout[0]: a cgroup hierarchy needs mountPoint, root and ownPath")]
     public void Read_BadDocument_ThrowsNamingTheField(string json, string expected)
     {
         var e = Assert.Throws<RuntimeException>(() => StateSerializer.Read(System.Text.Encoding.UTF8.GetBytes(json), "state.json"));
