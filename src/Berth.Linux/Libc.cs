@@ -41,6 +41,9 @@ internal static unsafe partial class Libc
     internal static partial int rmdir(string path);
 
     [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int unlink(string path);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int lchown(string path, uint uid, uint gid);
 
     [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -46,6 +46,10 @@ public static class Nodes
     public static int TryRemoveDirectory(string path)
         => Libc.rmdir(path) == 0 ? 0 : System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
 
+    /// <summary>unlink(2) returning the errno (0 on success) instead of throwing.</summary>
+    public static int TryUnlink(string path)
+        => Libc.unlink(path) == 0 ? 0 : System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+
     /// <summary>chmod(2) (follows symlinks; callers resolve paths first).</summary>
     public static void Chmod(string path, uint mode)
     {

@@ -241,7 +241,7 @@ public sealed partial class ContainerRuntime
         {
             // A state directory without a readable state.json (a crash mid-create, a damaged file): nothing
             // in it can be trusted to find processes or cgroups, but --force must still free the id.
-            Directory.Delete(Store.Dir(id), recursive: true);
+            Store.Remove(id);
             return;
         }
         var cgroup = Cgroup(state);
@@ -396,12 +396,11 @@ public sealed partial class ContainerRuntime
     /// <summary>Removes every trace of a container (a null <paramref name="cgroup"/>: none was made); tolerant of what is already gone.</summary>
     internal void Cleanup(string id, ContainerState state, ICgroupManager? cgroup, bool kill = true)
     {
-        if (state.MonitorPid > 0 && Processes.IsAlive(state.MonitorPid, state.MonitorStartTime) && state.MonitorPid != Processes.GetPid())
+        if (state.MonitorPid > 0 && state.MonitorPid != Processes.GetPid() && Processes.IsAlive(state.MonitorPid, state.MonitorStartTime))
             Signals.TryKill(state.MonitorPid, Signals.SIGKILL);
         try { cgroup?.Destroy(kill); }
         catch (CgroupException e) { Log?.Invoke("warning", e.Message); }
-        try { Directory.Delete(Store.Dir(id), recursive: true); }
-        catch (DirectoryNotFoundException) { }
+        Store.Remove(id);
     }
 
     private void StopEverything(ContainerState state, ICgroupManager? cgroup)

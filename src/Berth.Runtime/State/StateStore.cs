@@ -32,6 +32,20 @@ public sealed partial class StateStore
     /// <summary>The state directory of container <paramref name="id"/>.</summary>
     public string Dir(string id) => Path.Combine(Root, id);
 
+    /// <summary>
+    /// Removes the state directory of <paramref name="id"/>, if any: the files the runtime puts there by name,
+    /// then the directory, which is a handful of system calls; anything else found there (a temporary file of
+    /// a save cut short, something put there by hand) by a recursive delete.
+    /// </summary>
+    public void Remove(string id)
+    {
+        var dir = Dir(id);
+        foreach (var file in (string[])[StateFile, ConfigFile, ExecFifo, HooksFifo]) Nodes.TryUnlink(Path.Combine(dir, file));
+        if (Nodes.TryRemoveDirectory(dir) is 0 or Errno.ENOENT) return;
+        try { Directory.Delete(dir, recursive: true); }
+        catch (DirectoryNotFoundException) { /* removed meanwhile */ }
+    }
+
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")]
     private static partial Regex IdPattern();
 
