@@ -45,4 +45,32 @@ public sealed class StateStoreTests : IDisposable
 
         Assert.Empty(Directory.GetFileSystemEntries(_root));
     }
+
+    [Theory]
+    [InlineData("a")]
+    [InlineData("c-1.2_3+x")]
+    [InlineData("0")]
+    public void ValidateId_Good_Accepted(string id) => StateStore.ValidateId(id);
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-a")]
+    [InlineData(".hidden")]
+    [InlineData("a/b")]
+    [InlineData("../x")]
+    [InlineData("abc\n")]
+    [InlineData("tab\there")]
+    [InlineData("é")]
+    public void ValidateId_Bad_RefusedNamingTheRules(string id)
+    {
+        var e = Assert.Throws<RuntimeException>(() => StateStore.ValidateId(id));
+        Assert.Contains("use 1-128 letters, digits", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValidateId_Length_128AcceptedAnd129Refused()
+    {
+        StateStore.ValidateId(new string('a', 128));
+        Assert.Throws<RuntimeException>(() => StateStore.ValidateId(new string('a', 129)));
+    }
 }
