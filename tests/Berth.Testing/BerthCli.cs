@@ -244,18 +244,25 @@ public sealed class BerthCli : IDisposable
         return new CliResult(process.ExitCode, Snapshot(stdout), Snapshot(stderr));
     }
 
-    private static async Task PumpAsync(StreamReader reader, StringBuilder sink)
-    {
-        var buffer = new char[4096];
-        int read;
-        while ((read = await reader.ReadAsync(buffer.AsMemory()).ConfigureAwait(false)) > 0)
-        {
-            lock (sink)
+    // On a thread of its own: tests run in parallel and block pool threads while they wait, and a reader that
+    // waited for a pool thread could miss the grace after berth's exit, so that a test saw its output empty.
+    private static Task PumpAsync(StreamReader reader, StringBuilder sink) =>
+        Task.Factory.StartNew(
+            () =>
             {
-                sink.Append(buffer, 0, read);
-            }
-        }
-    }
+                var buffer = new char[4096];
+                int read;
+                while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    lock (sink)
+                    {
+                        sink.Append(buffer, 0, read);
+                    }
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
     private static string Snapshot(StringBuilder sink)
     {
