@@ -1,9 +1,9 @@
-using System.Text.RegularExpressions;
+using System.Globalization;
 
 namespace Berth.Cgroups;
 
 /// <summary>Range checks shared by every backend, done before anything is created or written.</summary>
-internal static partial class ResourceValidator
+internal static class ResourceValidator
 {
     internal const ulong MinShares = 2;
     internal const ulong MaxShares = 262144;
@@ -111,13 +111,14 @@ internal static partial class ResourceValidator
     /// <summary>The size in KiB of a huge page size written as <c>2MB</c>, <c>1GB</c> or <c>64KB</c>.</summary>
     internal static ulong HugepageKilobytes(string pageSize)
     {
-        var m = PageSizePattern().Match(pageSize);
-        if (!m.Success || !ulong.TryParse(m.Groups[1].Value, out var n) || n == 0)
+        var unit = pageSize.Length > 2 ? pageSize[^2..] : "";
+        var number = pageSize[..^unit.Length];
+        if (unit is not ("KB" or "MB" or "GB") || !IsDigits(number) || !ulong.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n == 0)
         {
             throw new CgroupException($"huge page size \"{pageSize}\" is invalid (such as 2MB or 1GB)");
         }
 
-        return m.Groups[2].Value switch
+        return unit switch
         {
             "KB" => n,
             "MB" => n * 1024,
@@ -194,17 +195,30 @@ internal static partial class ResourceValidator
         }
     }
 
+    // These checks are written out rather than as regexes: they run on the container start-up path, where the
+    // regex engine's first use would cost more than the whole check.
     private static void CheckList(string? list, string what)
     {
-        if (!string.IsNullOrEmpty(list) && !ListPattern().IsMatch(list))
+        if (!string.IsNullOrEmpty(list) && !IsList(list))
         {
             throw new CgroupException($"{what} \"{list}\" is not a list such as 0-1,3");
         }
     }
 
-    [GeneratedRegex(@"^\d+(-\d+)?(,\d+(-\d+)?)*$")]
-    private static partial Regex ListPattern();
+    /// <summary>Whether <paramref name="list"/> is a cpuset list: numbers and ranges <c>A-B</c> joined by commas.</summary>
+    private static bool IsList(string list)
+    {
+        foreach (var item in list.Split(','))
+        {
+            var dash = item.IndexOf('-', StringComparison.Ordinal);
+            if (dash < 0 ? !IsDigits(item) : !IsDigits(item[..dash]) || !IsDigits(item[(dash + 1)..]))
+            {
+                return false;
+            }
+        }
 
-    [GeneratedRegex(@"^(\d+)(KB|MB|GB)$")]
-    private static partial Regex PageSizePattern();
+        return true;
+    }
+
+    private static bool IsDigits(string s) => s.Length > 0 && s.All(char.IsAsciiDigit);
 }

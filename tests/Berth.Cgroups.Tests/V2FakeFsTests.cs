@@ -40,6 +40,59 @@ public sealed class V2FakeFsTests : IDisposable
     }
 
     [Theory]
+    [InlineData("0")]
+    [InlineData("0-1,3")]
+    [InlineData("0,2-3,7")]
+    public void Create_CpusetList_Accepted(string list)
+    {
+        var dir = fs.MakeCgroup("c1", All, "cpuset.cpus");
+
+        CgroupManagerFactory.Create(fs.Layout, "c1").Create(new CgroupResources { CpusetCpus = list });
+
+        Assert.Equal(list, FakeCgroupFs.Read(dir, "cpuset.cpus"));
+    }
+
+    [Theory]
+    [InlineData("1-")]
+    [InlineData("-1")]
+    [InlineData("0,,1")]
+    [InlineData("0-1-2")]
+    [InlineData("a")]
+    [InlineData("0\n")]
+    [InlineData("\u0661")] // an Arabic-Indic digit one: a digit, but not one the kernel reads
+    public void Create_CpusetListMalformed_RefusedBeforeWriting(string list)
+    {
+        var dir = fs.MakeCgroup("c1", All, "cpuset.cpus");
+
+        var e = Assert.Throws<CgroupException>(() => CgroupManagerFactory.Create(fs.Layout, "c1").Create(new CgroupResources { CpusetCpus = list }));
+
+        Assert.Contains("is not a list such as 0-1,3", e.Message, StringComparison.Ordinal);
+        Assert.Equal("", FakeCgroupFs.Read(dir, "cpuset.cpus"));
+    }
+
+    [Theory]
+    [InlineData("2MB")]
+    [InlineData("1GB")]
+    [InlineData("2048KB")]
+    [InlineData("0MB")]
+    [InlineData("MB")]
+    [InlineData("2mb")]
+    [InlineData("2 MB")]
+    [InlineData("2TB")]
+    public void Create_HugepageSize_OnlyNumbersWithKbMbGbAccepted(string size)
+    {
+        var valid = size is "2MB" or "1GB" or "2048KB";
+        fs.MakeCgroup("c1", All, $"hugetlb.{size}.max");
+        var resources = new CgroupResources();
+        resources.HugepageLimits.Add(new HugepageLimit(size, 4 << 20));
+
+        var e = Record.Exception(() => CgroupManagerFactory.Create(fs.Layout, "c1").Create(resources));
+
+        if (valid) Assert.Null(e);
+        else Assert.Contains("is invalid (such as 2MB or 1GB)", Assert.IsType<CgroupException>(e).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(2UL, 1L)]
     [InlineData(1024UL, 39L)]
     [InlineData(262144UL, 10000L)]
