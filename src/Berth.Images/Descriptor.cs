@@ -1,0 +1,14 @@
+namespace Berth.Images;
+
+/// <summary>A content descriptor: what a blob is (media type), its digest and size, and for an index entry its platform.</summary>
+public sealed record Descriptor(string MediaType, Digest Digest, long Size)
+{
+    /// <summary>The platform of a manifest listed in an index.</summary>
+    public Platform? Platform { get; init; }
+
+    /// <summary>The descriptor's annotations (such as <c>org.opencontainers.image.ref.name</c>).</summary>
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>URLs a non-distributable layer is fetched from instead of the registry.</summary>
+    public IReadOnlyList<string> Urls { get; init; } = [];
+}
