@@ -11,4 +11,14 @@ public sealed record Descriptor(string MediaType, Digest Digest, long Size)
 
     /// <summary>URLs a non-distributable layer is fetched from instead of the registry.</summary>
     public IReadOnlyList<string> Urls { get; init; } = [];
+
+    /// <summary>Equal when every field is, the annotations and URLs compared by content.</summary>
+    public bool Equals(Descriptor? other)
+        => other is not null && MediaType == other.MediaType && Digest == other.Digest && Size == other.Size && Platform == other.Platform
+            && Urls.SequenceEqual(other.Urls)
+            && Annotations.Count == other.Annotations.Count
+            && Annotations.All(a => other.Annotations.TryGetValue(a.Key, out var v) && v == a.Value);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(MediaType, Digest, Size, Platform);
 }
