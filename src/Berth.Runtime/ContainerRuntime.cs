@@ -165,14 +165,10 @@ public sealed partial class ContainerRuntime
         var state = Store.Load(id);
         if (state.Exit is null && state.Pid > 0 && Status(state) == ContainerStatus.Stopped)
         {
-            if (WaitForMonitor(state))
-            {
-                state = Store.Load(id);
-            }
-            else if (WaitForReaper(state))
-            {
-                state = Store.Load(id);
-            }
+            // An adopted monitor leaves right after setup: even when there was one to wait for, the waiter may be
+            // the one that records the exit.
+            if (WaitForMonitor(state)) state = Store.Load(id);
+            if (state.Exit is null && WaitForReaper(state)) state = Store.Load(id);
         }
         return ToOci(state);
     }
@@ -261,7 +257,8 @@ public sealed partial class ContainerRuntime
     internal void Remove(ContainerState state, RuntimeSpec? spec, ICgroupManager? cgroup, bool stopped)
     {
         if (!stopped) StopEverything(state, cgroup);
-        if (!WaitForMonitor(state)) WaitForReaper(state);
+        WaitForMonitor(state);
+        WaitForReaper(state);
         try { HookRunner.Run("poststop", spec?.Hooks?.Poststop, () => ContainerInitState(state, spec ?? new RuntimeSpec(), "stopped")); }
         catch (RuntimeException e) { Log?.Invoke("warning", e.Message); }
         // When the init of a private pid namespace has been reaped, the kernel has already killed and waited for
