@@ -16,7 +16,7 @@ BERTH_STATE="$BERTH_REPO/.state"
 # shellcheck disable=SC2034  # used by the scripts that source this file
 BERTH_BUILD_PACKAGES=(clang zlib1g-dev busybox-static libseccomp2)
 # shellcheck disable=SC2034
-BERTH_TEST_PACKAGES=(runc crun podman conmon uidmap)
+BERTH_TEST_PACKAGES=(runc crun podman conmon uidmap docker-registry skopeo umoci apache2-utils)
 # shellcheck disable=SC2034
 BERTH_BENCH_PACKAGES=(hyperfine jq util-linux procps)
 
