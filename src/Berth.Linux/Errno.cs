@@ -30,6 +30,7 @@ public static class Errno
     public const int EROFS = 30;
     public const int EPIPE = 32;
     public const int ERANGE = 34;
+    public const int ENODATA = 61;
     public const int ENOSYS = 38;
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;

@@ -237,4 +237,56 @@ internal static unsafe partial class Libc
         public short Events;
         public short REvents;
     }
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int mkdirat(int dirfd, string path, uint mode);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int mknodat(int dirfd, string path, uint mode, ulong dev);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int symlinkat(string target, int dirfd, string path);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int unlinkat(int dirfd, string path, int flags);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int renameat(int olddirfd, string oldpath, int newdirfd, string newpath);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int fchownat(int dirfd, string path, uint uid, uint gid, int flags);
+
+    [LibraryImport(L, SetLastError = true)]
+    internal static partial int fchown(int fd, uint uid, uint gid);
+
+    [LibraryImport(L, SetLastError = true)]
+    internal static partial int fchmod(int fd, uint mode);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int utimensat(int dirfd, string path, TimeSpec* times, int flags);
+
+    [LibraryImport(L, SetLastError = true)]
+    internal static partial int futimens(int fd, TimeSpec* times);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int fsetxattr(int fd, string name, byte* value, nuint size, int flags);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint fgetxattr(int fd, string name, byte* value, nuint size);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int statx(int dirfd, string path, int flags, uint mask, byte* buf);
+
+    [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint readlinkat(int dirfd, string path, byte* buf, nuint size);
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
 }
