@@ -176,6 +176,28 @@ write_bundle_config() {
 JSON
 }
 
+# build_busybox_image_archive FILE [NAME]: a docker-archive (`docker save`
+# format) of a one-layer image made from build_busybox_rootfs, named NAME
+# (default busybox:latest), whose command is sh. Deterministic: the same
+# busybox binary gives the same image id.
+build_busybox_image_archive() {
+    local out="$1" name="${2:-busybox:latest}" work layer_sha config_sha
+    work="$(mktemp -d)"
+    build_busybox_rootfs "$work/rootfs"
+    tar --numeric-owner --owner=0 --group=0 --sort=name --mtime=@0 -C "$work/rootfs" -cf "$work/layer.tar" .
+    layer_sha="$(sha256sum "$work/layer.tar" | cut -d' ' -f1)"
+    cat >"$work/config.json" <<JSON
+{"architecture":"amd64","os":"linux","created":"1970-01-01T00:00:00Z","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:$layer_sha"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"Debian busybox-static $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo unknown)"}]}
+JSON
+    config_sha="$(sha256sum "$work/config.json" | cut -d' ' -f1)"
+    mv "$work/config.json" "$work/$config_sha.json"
+    mkdir -p "$work/$layer_sha"
+    mv "$work/layer.tar" "$work/$layer_sha/layer.tar"
+    printf '[{"Config":"%s.json","RepoTags":[%s],"Layers":["%s/layer.tar"]}]\n' "$config_sha" "$(json_string "$name")" "$layer_sha" >"$work/manifest.json"
+    tar --numeric-owner --owner=0 --group=0 --sort=name --mtime=@0 -C "$work" -cf "$out" manifest.json "$config_sha.json" "$layer_sha"
+    rm -rf "$work"
+}
+
 # build_busybox_bundle BUNDLE ARG...: an OCI bundle (BUNDLE/rootfs plus
 # BUNDLE/config.json) whose process is ARG... (default: sh).
 build_busybox_bundle() {

@@ -30,6 +30,28 @@ public static class Cli
         ["spec"] = SpecCommand.Run,
     };
 
+    /// <summary>The user verbs (Docker's command line); run, ps, exec, kill and start go here as <see cref="VerbRouter"/> decides.</summary>
+    private static readonly Dictionary<string, Func<GlobalOptions, string[], int>> EngineVerbs = new(StringComparer.Ordinal)
+    {
+        ["run"] = ContainerRunCommand.Run,
+        ["ps"] = ContainerPsCommand.Run,
+        ["exec"] = ContainerExecCommand.Run,
+        ["kill"] = ContainerKillCommand.Run,
+        ["start"] = ContainerStartCommand.Run,
+        ["image"] = ImageCommand.Run,
+        ["images"] = (g, a) => ImageCommand.Run(g, ["ls", .. a]),
+        ["load"] = (g, a) => ImageCommand.Run(g, ["load", .. a]),
+        ["tag"] = (g, a) => ImageCommand.Run(g, ["tag", .. a]),
+        ["rmi"] = (g, a) => ImageCommand.Run(g, ["rm", .. a]),
+        ["logs"] = LogsCommand.Run,
+        ["stop"] = StopCommand.Run,
+        ["rm"] = RmCommand.Run,
+        ["inspect"] = InspectCommand.Run,
+        ["stats"] = StatsCommand.Run,
+        ["top"] = TopCommand.Run,
+        ["system"] = SystemCommand.Run,
+    };
+
     /// <summary>The entry point; returns the process exit status.</summary>
     public static int Dispatch(string[] args)
     {
@@ -40,6 +62,15 @@ public static class Cli
             var adopted = args.Length > 2 && args[2] == ContainerMonitor.AdoptedArg;
             var caller = args.Length > 2 && !adopted ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0;
             return ContainerMonitor.Run(args[1], Environment.ProcessPath!, caller, adopted);
+        }
+        if (args.Length >= 5 && args[0] == "__shim")
+        {
+            return Berth.Engine.ContainerShim.Run(new Berth.Engine.EngineOptions
+            {
+                DataRoot = args[1],
+                RuntimeRoot = args[2],
+                CgroupParent = Environment.GetEnvironmentVariable("BERTH_CGROUP_PARENT") is { Length: > 0 } p ? p : null,
+            }, args[3], args[4] == "attach");
         }
         if (args.Length >= 2 && args[0] == "__waiter") return NodeWaiter.Run(args[1], Environment.ProcessPath!);
         if (args.Length >= 3 && args[0] == "__reap")
@@ -59,11 +90,14 @@ public static class Cli
                 return 0;
             }
             if (verb is "help" or "--help" or "-h") { Console.Out.Write(Usage); return 0; }
-            if (!Verbs.TryGetValue(verb, out var command)) throw new UsageException($"unknown command \"{verb}\" (see berth --help)");
+            var rest = args[(i + 1)..];
+            var engineVerb = EngineVerbs.TryGetValue(verb, out var userCommand) && (!Verbs.ContainsKey(verb) || VerbRouter.IsEngineVerb(verb, rest, g.DataRoot));
+            if (!engineVerb && !Verbs.TryGetValue(verb, out userCommand)) throw new UsageException($"unknown command \"{verb}\" (see berth --help)");
+            var command = userCommand!;
             if (g.SystemdCgroup && !Directory.Exists("/run/systemd/system"))
                 throw new UsageException("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the default cgroupfs driver");
             g.Log("debug", "command line: berth " + string.Join(' ', args));
-            var status = command(g, args[(i + 1)..]);
+            var status = command(g, rest);
             g.Log("debug", $"{verb} finished with exit status {status}");
             return status;
         }
@@ -73,7 +107,7 @@ public static class Cli
             Console.Out.WriteLine($"usage: berth [global flags] {h.Verb} [flags] ...\n{line?.Trim()}\nsee docs/runtime.md for every flag");
             return 0;
         }
-        catch (Exception e) when (e is UsageException or RuntimeException or LinuxException or CgroupException
+        catch (Exception e) when (e is UsageException or RuntimeException or LinuxException or CgroupException or Berth.Engine.EngineException or Berth.Images.ImageException
                                       or SecurityConfigException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             g.Log("error", e.Message);
@@ -96,6 +130,7 @@ public static class Cli
             switch (body)
             {
                 case "root": g.Root = Next(); break;
+                case "data-root": g.DataRoot = Next(); break;
                 case "log": g.LogFile = Next(); break;
                 case "log-format":
                     var format = Next();
@@ -113,18 +148,33 @@ public static class Cli
     }
 
     private const string Usage = """
-        berth - an OCI container runtime
+        berth - containers from images, and an OCI container runtime
 
-        usage: berth [--root DIR] [--log FILE] [--log-format text|json] [--debug] [--systemd-cgroup] COMMAND [flags] [args]
+        usage: berth [--root DIR] [--data-root DIR] [--log FILE] [--log-format text|json] [--debug] [--systemd-cgroup] COMMAND [flags] [args]
 
-        commands:
+        images and containers (Docker's command line; data in --data-root, default /var/lib/berth):
+          run IMAGE [CMD...]   create and start a container (-d, -i, -t, --rm, --name, -e, -v, --memory, --cpus, ...)
+          ps                   list containers (-a: stopped ones too, -q: ids only)
+          logs CONTAINER       print a container's output (-f, --tail N, -t)
+          stop CONTAINER...    stop containers (-t SECONDS before SIGKILL)
+          start CONTAINER...   start stopped containers
+          kill CONTAINER...    signal containers (-s SIGNAL, default KILL)
+          rm CONTAINER...      remove containers (-f: running ones too)
+          exec CONTAINER CMD   run a command in a running container (-i, -t, -d, -e, -u, -w)
+          inspect NAME...      print containers or images as JSON
+          stats [CONTAINER...] CPU, memory and pids (--no-stream: once)
+          top CONTAINER        the container's process tree
+          image                load, ls, inspect, tag, rm, prune images (also: images, load, tag, rmi)
+          system               df (disk usage), prune (stopped containers, unused image data), events
+
+        OCI runtime (runc's command line; state in --root, default /run/berth):
           create    create a container from a bundle (--bundle, --pid-file, --console-socket, --no-pivot, --no-new-keyring)
           start     run the user process of a created container
-          run       create and start a container (foreground, or -d/--detach)
+          run       create and start a container from a bundle (--bundle; foreground, or -d/--detach)
           state     print the OCI state of a container
           kill      send a signal to a container's init (--all: to every process)
           delete    delete a stopped container (--force: any container)
-          exec      run a process in a running container
+          exec      run a process in a running container (--process FILE, or a command)
           ps        list the processes of a container (--format table|json)
           list      list containers (--format table|json, -q)
           events    print container stats (--stats once, or every --interval)
@@ -133,6 +183,9 @@ public static class Cli
           update    change a container's resource limits
           features  print what this runtime supports (JSON)
           spec      write a default config.json into a bundle
+
+        run, ps, exec, kill and start are the runtime's when given what only runc's forms have (a bundle or pid file,
+        a container id for ps, a process file, --all) or when they name no container of the engine; see docs/engine.md.
 
         """;
 }

@@ -12,6 +12,17 @@ public sealed class GlobalOptions
     public bool Debug { get; set; }
     public bool SystemdCgroup { get; set; }
 
+    /// <summary>The engine's data root (<c>--data-root</c>, else $BERTH_DATA_ROOT, else /var/lib/berth).</summary>
+    public string DataRoot { get; set; } = Environment.GetEnvironmentVariable("BERTH_DATA_ROOT") is { Length: > 0 } d ? d : Berth.Engine.EngineOptions.DefaultDataRoot;
+
+    /// <summary>The engine over <see cref="DataRoot"/>, whose containers' runtime state is under <see cref="Root"/>.</summary>
+    public Berth.Engine.ContainerEngine Engine() => new(new Berth.Engine.EngineOptions
+    {
+        DataRoot = DataRoot,
+        RuntimeRoot = Root,
+        CgroupParent = Environment.GetEnvironmentVariable("BERTH_CGROUP_PARENT") is { Length: > 0 } p ? p : null,
+    });
+
     /// <summary>The runtime over this root, logging warnings.</summary>
     public ContainerRuntime Runtime()
     {

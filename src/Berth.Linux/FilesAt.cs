@@ -147,6 +147,30 @@ public static unsafe class FilesAt
         return Encoding.UTF8.GetString(buffer, (int)n);
     }
 
+    /// <summary>RESOLVE_IN_ROOT for <see cref="TryOpenInRoot"/>: every path and symlink resolves as if <c>dirfd</c> were <c>/</c>.</summary>
+    private const ulong RESOLVE_IN_ROOT = 0x10;
+    private const ulong RESOLVE_NO_MAGICLINKS = 0x02;
+
+    /// <summary>
+    /// openat2(2) with RESOLVE_IN_ROOT: opens <paramref name="path"/> inside the tree at <paramref name="root"/> as a
+    /// process chrooted there would, so an image's absolute or climbing symlinks stay in the image. Returns the
+    /// descriptor (close-on-exec) or -1 with <paramref name="errno"/>.
+    /// </summary>
+    public static int TryOpenInRoot(int root, string path, int flags, out int errno, uint mode = 0)
+    {
+        var how = stackalloc ulong[3];
+        how[0] = (ulong)(uint)(flags | Fd.O_CLOEXEC);
+        how[1] = mode;
+        how[2] = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        var bytes = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+        {
+            var fd = (int)Libc.syscall(Libc.SYS_openat2, root, (long)p, (long)how, 24, 0, 0);
+            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return fd;
+        }
+    }
+
     private static Libc.TimeSpec ToTimeSpec(DateTimeOffset t)
     {
         var ticks = t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;

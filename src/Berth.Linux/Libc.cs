@@ -203,6 +203,7 @@ internal static unsafe partial class Libc
     internal const long SYS_pidfd_send_signal = 424;
     internal const long SYS_pidfd_open = 434;
     internal const long SYS_close_range = 436;
+    internal const long SYS_openat2 = 437;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct RLimit

@@ -301,6 +301,17 @@ public sealed partial class ContainerRuntime
         return Cgroup(state).GetStats();
     }
 
+    /// <summary>
+    /// How many processes the kernel's OOM killer killed in container <paramref name="id"/>'s cgroup so far (while
+    /// the cgroup exists, until <see cref="Delete"/>); for callers that reap the init themselves.
+    /// </summary>
+    public long OomKills(string id)
+    {
+        var state = Store.Load(id);
+        try { return Cgroup(state).OomKillCount(); }
+        catch (CgroupException) { return 0; }
+    }
+
     /// <summary>The host pids of every process in the container.</summary>
     public IReadOnlyList<int> Pids(string id)
     {

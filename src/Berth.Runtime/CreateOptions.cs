@@ -13,7 +13,9 @@ public sealed class CreateOptions
     /// The pid of the process that called <c>create</c>, when it may want to reap the container's init itself
     /// (0: never). A caller that is a child subreaper, as conmon and containerd shims are, expects what runc
     /// gives it: the init reparented to it once <c>create</c> has exited, so that its waitpid sees the exit.
-    /// The monitor then hands the init over and leaves; with any other caller it stays the init's parent.
+    /// The monitor then hands the init over and leaves; with any other caller it stays the init's parent. A caller
+    /// that calls <see cref="ContainerRuntime.Create"/> in its own process passes its own pid, and must be a child
+    /// subreaper: the monitor leaves as soon as the container is created.
     /// </summary>
     public int Caller { get; init; }
 }

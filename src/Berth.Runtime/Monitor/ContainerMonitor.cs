@@ -60,6 +60,13 @@ public static class ContainerMonitor
         DetachStdio();
         // The waiter that started us is a subreaper: when we leave, it adopts the init and records its exit.
         if (adopted) return 0;
+        // A caller that created the container in its own process (the engine's shim) is our parent and a subreaper
+        // that reaps the init itself: leave now, and the init (or its zombie, if it was quick) becomes its child.
+        if (caller > 1 && Processes.GetParentPid() == caller)
+        {
+            Fd.Close(create);
+            return 0;
+        }
         if (create >= 0)
         {
             // create exits right after reading our result. If we were then reparented to create's caller, that

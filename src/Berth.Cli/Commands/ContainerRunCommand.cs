@@ -1,0 +1,135 @@
+using System.Globalization;
+using Berth.Engine;
+
+namespace Berth.Cli.Commands;
+
+/// <summary>
+/// <c>berth run [flags] IMAGE [COMMAND [ARG…]]</c>: creates a container from an image and starts it, attached to
+/// the terminal (exit status: the container's) or in the background with <c>-d</c> (prints its id). Status 125
+/// when the container could not be created, 126 or 127 when its command could not be started.
+/// </summary>
+public static class ContainerRunCommand
+{
+    public static int Run(GlobalOptions g, string[] args)
+    {
+        var p = Parser("run").Flag("detach", "d").Parse(args, stopAtFirstPositional: true);
+        p.Require(1, "an image is required: berth run [flags] IMAGE [COMMAND [ARG…]]");
+        var options = Options(p);
+        var engine = g.Engine();
+        ContainerRecord record;
+        try { record = engine.CreateAsync(options).GetAwaiter().GetResult(); }
+        catch (EngineException e)
+        {
+            g.Log("error", e.Message);
+            return 125;
+        }
+        var detach = p.Has("detach");
+        int socket = -1;
+        try
+        {
+            try
+            {
+                engine.Start(record.Id, attach: !detach);
+                if (!detach) socket = AttachClient.Connect(engine.Containers.Dir(record.Id));
+            }
+            catch (EngineException e)
+            {
+                g.Log("error", e.Message);
+                return e.Message.Contains("not found", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("ENOENT", StringComparison.Ordinal) ? 127 : 126;
+            }
+            if (detach)
+            {
+                Console.Out.WriteLine(record.Id);
+                return 0;
+            }
+            var code = AttachClient.Run(socket, options.Interactive, options.Tty, sig =>
+            {
+                try { engine.Kill(record.Id, sig); }
+                catch (EngineException) { }
+            });
+            return code ?? (engine.Containers.TryFind(record.Id)?.State.ExitCode ?? 125);
+        }
+        finally
+        {
+            Berth.Linux.Fd.Close(socket);
+        }
+    }
+
+    /// <summary>The flags <c>run</c> and <c>create</c> share.</summary>
+    public static DockerArgs Parser(string verb) => new DockerArgs(verb)
+        .Flag("rm").Flag("interactive", "i").Flag("tty", "t").Flag("read-only")
+        .Option("name").Option("env", "e").Option("env-file").Option("workdir", "w").Option("user", "u")
+        .Option("memory", "m").Option("cpus").Option("pids-limit").Option("tmpfs").Option("volume", "v")
+        .Option("entrypoint").Option("restart").Option("network", "net").Option("hostname", "h").Option("label", "l")
+        .Option("stop-signal").Option("stop-timeout");
+
+    /// <summary>Reads the parsed flags into <see cref="RunOptions"/>; checks what the command line alone can tell.</summary>
+    public static RunOptions Options(DockerArgs p)
+    {
+        var restart = p.Get("restart") is { } r ? RestartPolicy.Parse(r) : RestartPolicy.No;
+        if (p.Has("rm") && restart.Name != "no") throw new UsageException("run: --rm and --restart cannot be used together");
+        var env = new List<string>();
+        foreach (var file in p.All("env-file")) env.AddRange(ReadEnvFile(file));
+        env.AddRange(p.All("env"));
+        double? cpus = null;
+        if (p.Get("cpus") is { } c)
+        {
+            if (!double.TryParse(c, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v))
+                throw new UsageException($"run: --cpus \"{c}\" is not a number");
+            cpus = v;
+        }
+        long? pids = null;
+        if (p.Get("pids-limit") is { } pl)
+        {
+            if (!long.TryParse(pl, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v))
+                throw new UsageException($"run: --pids-limit \"{pl}\" is not a whole number");
+            pids = v;
+        }
+        int? stopTimeout = null;
+        if (p.Get("stop-timeout") is { } st)
+        {
+            if (!int.TryParse(st, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+                throw new UsageException($"run: --stop-timeout \"{st}\" is not a whole number of seconds");
+            stopTimeout = v;
+        }
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var l in p.All("label"))
+            labels[l.Split('=')[0]] = l.Contains('=', StringComparison.Ordinal) ? l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..] : "";
+        return new RunOptions
+        {
+            Image = p.Positional[0],
+            Command = p.Positional.Count > 1 ? p.Positional.Skip(1).ToList() : null,
+            Name = p.Get("name"),
+            Entrypoint = p.Get("entrypoint"),
+            Env = env,
+            WorkingDir = p.Get("workdir"),
+            User = p.Get("user"),
+            Hostname = p.Get("hostname"),
+            Tty = p.Has("tty"),
+            Interactive = p.Has("interactive"),
+            AutoRemove = p.Has("rm"),
+            ReadOnly = p.Has("read-only"),
+            Memory = p.Get("memory") is { } m ? Display.ParseSize(m, "--memory") : null,
+            Cpus = cpus,
+            PidsLimit = pids,
+            Tmpfs = p.All("tmpfs"),
+            Volumes = p.All("volume"),
+            Restart = restart,
+            Network = p.Get("network") ?? "none",
+            Labels = labels,
+            StopSignal = p.Get("stop-signal"),
+            StopTimeout = stopTimeout,
+        };
+    }
+
+    private static IEnumerable<string> ReadEnvFile(string path)
+    {
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"run: --env-file {path}: {e.Message}");
+        }
+        return lines.Select(l => l.TrimStart()).Where(l => l.Length > 0 && !l.StartsWith('#'));
+    }
+}

@@ -1,0 +1,171 @@
+using System.Text.Json;
+using Berth.Engine;
+
+namespace Berth.Cli.Commands;
+
+/// <summary><c>berth image load|ls|inspect|tag|rm|prune …</c>: the node's images.</summary>
+public static class ImageCommand
+{
+    public static int Run(GlobalOptions g, string[] args)
+    {
+        if (args.Length == 0) throw new UsageException("image: give a command: load, ls, inspect, tag, rm or prune");
+        var rest = args[1..];
+        var engine = g.Engine();
+        try
+        {
+            return args[0] switch
+            {
+                "load" => Load(engine, rest),
+                "ls" or "list" => List(engine, rest),
+                "inspect" => Inspect(engine, rest),
+                "tag" => Tag(engine, rest),
+                "rm" or "remove" => Remove(g, engine, rest),
+                "prune" => Prune(engine, rest),
+                _ => throw new UsageException($"image: unknown command \"{args[0]}\" (load, ls, inspect, tag, rm, prune)"),
+            };
+        }
+        catch (EngineException e)
+        {
+            g.Log("error", e.Message);
+            return 1;
+        }
+    }
+
+    private static int Load(ContainerEngine engine, string[] args)
+    {
+        var p = new DockerArgs("image load").Option("input", "i").Flag("quiet", "q").Parse(args);
+        var path = p.Get("input") ?? (p.Positional.Count == 1 ? p.Positional[0] : throw new UsageException("image load: give the archive with -i FILE (a docker save archive or an OCI layout directory)"));
+        var result = engine.LoadAsync(path).GetAwaiter().GetResult();
+        foreach (var name in result.Names) Console.Out.WriteLine("Loaded image: " + name);
+        foreach (var id in result.Unnamed) Console.Out.WriteLine("Loaded image ID: " + id + " (it has no name: give it one with berth image tag)");
+        return 0;
+    }
+
+    private static int List(ContainerEngine engine, string[] args)
+    {
+        var p = new DockerArgs("image ls").Flag("quiet", "q").Flag("no-trunc").Parse(args);
+        var images = engine.ListImagesAsync().GetAwaiter().GetResult();
+        if (p.Has("quiet"))
+        {
+            foreach (var id in images.Select(i => i.Image.Id).Distinct()) Console.Out.WriteLine(p.Has("no-trunc") ? id : Display.ShortId(id));
+            return 0;
+        }
+        var rows = new List<string[]> { new[] { "REPOSITORY", "TAG", "IMAGE ID", "SIZE" } };
+        foreach (var (reference, image) in images.OrderBy(i => i.Reference.ToString(), StringComparer.Ordinal))
+        {
+            var familiar = reference.Familiar;
+            var repo = familiar[..familiar.LastIndexOf(':')];
+            var size = image.Manifest.Layers.Sum(l => l.Size) + image.Manifest.Config.Size;
+            rows.Add([repo, reference.Tag ?? "<none>", p.Has("no-trunc") ? image.Id : Display.ShortId(image.Id), Display.Size(size)]);
+        }
+        Console.Out.Write(Display.Table(rows));
+        return 0;
+    }
+
+    private static int Inspect(ContainerEngine engine, string[] args)
+    {
+        var p = new DockerArgs("image inspect").Parse(args);
+        p.Require(1, "give at least one image");
+        var status = 0;
+        using var output = Console.OpenStandardOutput();
+        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        w.WriteStartArray();
+        foreach (var name in p.Positional)
+        {
+            ResolvedImage image;
+            try { image = engine.ResolveImageAsync(name).GetAwaiter().GetResult(); }
+            catch (EngineException e)
+            {
+                Console.Error.WriteLine("berth: " + e.Message);
+                status = 1;
+                continue;
+            }
+            WriteImage(w, image, engine);
+        }
+        w.WriteEndArray();
+        w.Flush();
+        output.Write("\n"u8);
+        return status;
+    }
+
+    /// <summary>An image as <c>image inspect</c> shows it (Docker's main fields).</summary>
+    public static void WriteImage(Utf8JsonWriter w, ResolvedImage image, ContainerEngine engine)
+    {
+        var c = image.Config;
+        w.WriteStartObject();
+        w.WriteString("Id", image.Id);
+        w.WriteStartArray("RepoTags");
+        foreach (var (reference, other) in engine.ListImagesAsync().GetAwaiter().GetResult())
+            if (other.Id == image.Id) w.WriteStringValue(reference.Familiar);
+        w.WriteEndArray();
+        w.WriteString("ManifestDigest", image.ManifestDescriptor.Digest.ToString());
+        w.WriteString("Os", c.Platform.Os);
+        w.WriteString("Architecture", c.Platform.Architecture);
+        w.WriteNumber("Size", image.Manifest.Layers.Sum(l => l.Size));
+        w.WriteStartObject("Config");
+        w.WriteString("User", c.User);
+        Strings(w, "Env", c.Env);
+        Strings(w, "Entrypoint", c.Entrypoint);
+        Strings(w, "Cmd", c.Cmd);
+        w.WriteString("WorkingDir", c.WorkingDir);
+        Strings(w, "ExposedPorts", c.ExposedPorts);
+        Strings(w, "Volumes", c.Volumes);
+        w.WriteStartObject("Labels");
+        foreach (var (k, v) in c.Labels) w.WriteString(k, v);
+        w.WriteEndObject();
+        if (c.StopSignal is not null) w.WriteString("StopSignal", c.StopSignal);
+        w.WriteEndObject();
+        w.WriteStartObject("RootFS");
+        w.WriteString("Type", "layers");
+        Strings(w, "Layers", c.DiffIds.Select(d => d.ToString()).ToList());
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    private static int Tag(ContainerEngine engine, string[] args)
+    {
+        var p = new DockerArgs("image tag").Parse(args);
+        if (p.Positional.Count != 2) throw new UsageException("image tag: give SOURCE and TARGET");
+        engine.TagAsync(p.Positional[0], p.Positional[1]).GetAwaiter().GetResult();
+        return 0;
+    }
+
+    private static int Remove(GlobalOptions g, ContainerEngine engine, string[] args)
+    {
+        var p = new DockerArgs("image rm").Flag("force", "f").Parse(args);
+        p.Require(1, "give at least one image");
+        var status = 0;
+        foreach (var name in p.Positional)
+        {
+            try
+            {
+                var report = engine.RemoveImageAsync(name, p.Has("force")).GetAwaiter().GetResult();
+                foreach (var n in report.Untagged) Console.Out.WriteLine("Untagged: " + n);
+                if (report.Blobs + report.Snapshots > 0) Console.Out.WriteLine($"Deleted: {report.Blobs} blobs, {report.Snapshots} unpacked layers ({Display.Size(report.Bytes)})");
+            }
+            catch (EngineException e)
+            {
+                g.Log("error", e.Message);
+                status = 1;
+            }
+        }
+        return status;
+    }
+
+    private static int Prune(ContainerEngine engine, string[] args)
+    {
+        var p = new DockerArgs("image prune").Flag("force", "f").Flag("all", "a").Parse(args);
+        _ = p;
+        var report = engine.CollectGarbageAsync().GetAwaiter().GetResult();
+        Console.Out.WriteLine($"Deleted {report.Blobs} blobs and {report.Snapshots} unpacked layers");
+        Console.Out.WriteLine("Total reclaimed space: " + Display.Size(report.Bytes));
+        return 0;
+    }
+}

@@ -1,0 +1,436 @@
+using System.Globalization;
+using System.Text;
+using Berth.Cgroups;
+using Berth.Images;
+using Berth.Linux;
+using Berth.Runtime;
+using Berth.Runtime.Spec;
+
+namespace Berth.Engine;
+
+/// <summary>
+/// One node's containers: makes them from images (<see cref="CreateAsync"/>), starts each under a shim of its
+/// own (<see cref="Start"/>), stops, signals, removes, lists them, and reaches into them (exec, stats, top).
+/// Several processes may use the same data root at once (the CLI, the control plane): every shared file is
+/// written under a lock or replaced whole.
+/// </summary>
+public sealed partial class ContainerEngine
+{
+    /// <summary>The environment's PATH when an image sets none (Docker's).</summary>
+    public const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private static readonly TimeSpan ShimStartTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Uses (and creates when missing) the data root of <paramref name="options"/>.</summary>
+    public ContainerEngine(EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        Images = new ImageStore(Path.Combine(options.DataRoot, "images"));
+        Snapshots = new SnapshotStore(Path.Combine(options.DataRoot, "snapshots"));
+        Containers = new ContainerStore(Path.Combine(options.DataRoot, "containers"));
+        Events = new EventLog(Path.Combine(options.DataRoot, "events.jsonl"));
+        Runtime = new ContainerRuntime(new RuntimeOptions { Root = options.RuntimeRoot, BerthPath = options.BerthPath, CgroupParent = options.CgroupParent });
+    }
+
+    public EngineOptions Options { get; }
+
+    public ImageStore Images { get; }
+
+    public SnapshotStore Snapshots { get; }
+
+    public ContainerStore Containers { get; }
+
+    public EventLog Events { get; }
+
+    public ContainerRuntime Runtime { get; }
+
+    /// <summary>Where a container's root file system is mounted while it runs.</summary>
+    public static string RootfsOf(string containerDir) => Path.Combine(containerDir, "bundle", "rootfs");
+
+    /// <summary>A container's log file.</summary>
+    public string LogPath(ContainerRecord record) => Path.Combine(Containers.Dir(record.Id), ContainerShim.LogFile);
+
+    /// <summary>
+    /// Creates a container from an image in the store: checks every option, unpacks the image's layers that are
+    /// not unpacked yet, and writes the container's record; nothing runs yet. On any error nothing is left.
+    /// </summary>
+    /// <exception cref="EngineException">No such image, a bad option or a name in use; the message says which.</exception>
+    public async Task<ContainerRecord> CreateAsync(RunOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        var image = await ResolveImageAsync(options.Image, cancellationToken).ConfigureAwait(false);
+        var config = image.Config;
+        IReadOnlyList<string> entrypoint = options.Entrypoint is null ? config.Entrypoint : options.Entrypoint.Length == 0 ? [] : [options.Entrypoint];
+        // As Docker: a new entrypoint drops the image's cmd too.
+        var cmd = options.Command is { Count: > 0 } given ? given : options.Entrypoint is null ? config.Cmd : [];
+        var args = entrypoint.Concat(cmd).ToList();
+        if (args.Count == 0) throw new EngineException($"no command specified: image {options.Image} has no entrypoint or cmd; give one after the image name");
+
+        IReadOnlyList<Digest> chain;
+        try
+        {
+            await Snapshots.PrepareAsync(Images.Content, image.Manifest, config, cancellationToken: cancellationToken).ConfigureAwait(false);
+            chain = SnapshotStore.ChainIds(config.DiffIds);
+        }
+        catch (ImageException e)
+        {
+            throw new EngineException($"image {options.Image}: {e.Message}", e);
+        }
+
+        var id = ContainerStore.NewId();
+        var hostname = options.Hostname ?? id[..12];
+        var record = new ContainerRecord
+        {
+            Id = id,
+            Name = options.Name ?? FreeName(),
+            Image = image.Reference?.ToString() ?? image.Id,
+            ImageId = image.Id,
+            ManifestDigest = image.ManifestDescriptor.Digest.ToString(),
+            Snapshots = chain.Select(c => c.ToString()).ToList(),
+            Created = DateTimeOffset.UtcNow,
+            Args = args,
+            Env = MergeEnv(config.Env, options.Env, hostname, options.Tty),
+            WorkingDir = options.WorkingDir ?? (config.WorkingDir.Length > 0 ? config.WorkingDir : "/"),
+            User = options.User ?? config.User,
+            Hostname = hostname,
+            Tty = options.Tty,
+            OpenStdin = options.Interactive,
+            AutoRemove = options.AutoRemove,
+            ReadOnly = options.ReadOnly,
+            Restart = options.Restart,
+            StopSignal = options.StopSignal ?? config.StopSignal ?? "SIGTERM",
+            StopTimeout = options.StopTimeout ?? 10,
+            Memory = options.Memory,
+            Cpus = options.Cpus,
+            PidsLimit = options.PidsLimit ?? DefaultSecurity.PidsLimit,
+            Network = options.Network,
+            Binds = [.. options.Volumes],
+            Tmpfs = [.. options.Tmpfs],
+            ExposedPorts = [.. config.ExposedPorts],
+            Volumes = [.. config.Volumes],
+            Labels = new Dictionary<string, string>(config.Labels.Concat(options.Labels).GroupBy(p => p.Key).Select(g => g.Last())),
+        };
+        Containers.Add(record, dir => WriteEtcFiles(dir, record));
+        Events.Append(new EngineEvent { Type = "container", Action = "create", Subject = id, Name = record.Name, Image = record.Image });
+        return record;
+    }
+
+    /// <summary>
+    /// Starts a created or exited container under a new shim and returns once the container runs (or, with
+    /// <paramref name="attach"/>, once it is created and waits for an attach client before it starts).
+    /// </summary>
+    /// <exception cref="EngineException">It is already running, or it could not start (the runtime's message).</exception>
+    public ContainerRecord Start(string nameOrId, bool attach = false)
+    {
+        var record = Containers.Find(nameOrId);
+        if (IsShimAlive(record)) throw new EngineException($"container {record.Name} is already running");
+        var dir = Containers.Dir(record.Id);
+        File.Delete(Path.Combine(dir, ContainerShim.StoppingFile));
+        var (read, write) = Fd.Pipe();
+        int shim;
+        var nulls = new List<int>();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var n = Fd.Open("/dev/null", Fd.O_RDWR);
+                nulls.Add((int)n.DangerousGetHandle());
+                n.SetHandleAsInvalid();
+            }
+            var shimLog = Fd.Open(Path.Combine(dir, "shim.log"), Fd.O_WRONLY | Fd.O_CREAT | Fd.O_APPEND, 0x1a4 /* 0644 */);
+            nulls.Add((int)shimLog.DangerousGetHandle());
+            shimLog.SetHandleAsInvalid();
+            var env = new List<string>();
+            if (Options.CgroupParent is { } parent) env.Add("BERTH_CGROUP_PARENT=" + parent);
+            shim = Processes.Spawn(new SpawnOptions
+            {
+                Path = Options.BerthPath,
+                Args = ["berth", "__shim", Options.DataRoot, Options.RuntimeRoot, record.Id, attach ? "attach" : "detached"],
+                Env = env,
+                NewSession = true,
+                Fds = new Dictionary<int, int> { [nulls[0]] = 0, [nulls[1]] = 1, [nulls[2]] = 2, [write] = ContainerShim.ResultFd },
+            });
+        }
+        finally
+        {
+            Fd.Close(write);
+            foreach (var n in nulls) Fd.Close(n);
+        }
+        // Reap the shim when it ends, for long-lived callers (the control plane); a CLI exits first.
+        new Thread(() => Processes.Wait(shim)) { IsBackground = true, Name = "berth-shim-reaper" }.Start();
+        string result;
+        try
+        {
+            if (!Fd.WaitReadable(read, (int)ShimStartTimeout.TotalMilliseconds))
+                throw new EngineException($"container {record.Name}: its shim did not report within {ShimStartTimeout.TotalSeconds:0} s (see {Path.Combine(dir, "shim.log")})");
+            result = Encoding.UTF8.GetString(Fd.ReadToEnd(read)).Trim();
+        }
+        finally { Fd.Close(read); }
+        if (result.StartsWith("error ", StringComparison.Ordinal)) throw new EngineException(result[6..]);
+        if (result != "ok") throw new EngineException($"container {record.Name}: its shim exited without starting it (see {Path.Combine(dir, "shim.log")})");
+        return Containers.Find(record.Id);
+    }
+
+    /// <summary>
+    /// Stops a running container: its stop signal, then SIGKILL after <paramref name="timeout"/> seconds (the
+    /// container's own timeout when null). A container that is not running is left as it is. Returns the record.
+    /// </summary>
+    public ContainerRecord Stop(string nameOrId, int? timeout = null)
+    {
+        var record = Containers.Find(nameOrId);
+        if (!IsShimAlive(record)) return record;
+        var dir = Containers.Dir(record.Id);
+        File.WriteAllText(Path.Combine(dir, ContainerShim.StoppingFile), "");
+        var signal = Signals.Parse(record.StopSignal);
+        TryKill(record.Id, signal, all: false);
+        if (!WaitForShim(record, TimeSpan.FromSeconds(timeout ?? record.StopTimeout)))
+        {
+            TryKill(record.Id, Signals.SIGKILL, all: true);
+            if (!WaitForShim(record, TimeSpan.FromSeconds(30)))
+                throw new EngineException($"container {record.Name} did not stop within 30 s of SIGKILL");
+        }
+        Events.Append(new EngineEvent { Type = "container", Action = "stop", Subject = record.Id, Name = record.Name, Image = record.Image });
+        return Containers.TryFind(record.Id) ?? record;
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to a running container's init.</summary>
+    /// <exception cref="EngineException">It is not running.</exception>
+    public void Kill(string nameOrId, int signal)
+    {
+        var record = Containers.Find(nameOrId);
+        if (!IsShimAlive(record) || !TryKill(record.Id, signal, all: false))
+            throw new EngineException($"cannot kill container {record.Name}: it is not running");
+        Events.Append(new EngineEvent { Type = "container", Action = "kill", Subject = record.Id, Name = record.Name, Image = record.Image });
+    }
+
+    /// <summary>Removes a container and everything it left (its layer, logs, mounts); a running one only with <paramref name="force"/> (killed first).</summary>
+    /// <exception cref="EngineException">It runs and <paramref name="force"/> is not set.</exception>
+    public void Remove(string nameOrId, bool force)
+    {
+        var record = Containers.Find(nameOrId);
+        if (IsShimAlive(record))
+        {
+            if (!force) throw new EngineException($"cannot remove container {record.Name}: it is running (stop it first, or use --force)");
+            File.WriteAllText(Path.Combine(Containers.Dir(record.Id), ContainerShim.StoppingFile), "");
+            TryKill(record.Id, Signals.SIGKILL, all: true);
+            if (!WaitForShim(record, TimeSpan.FromSeconds(30)))
+                throw new EngineException($"container {record.Name} did not stop within 30 s of SIGKILL");
+            // Under --rm the shim removed it already.
+            if (Containers.TryFind(record.Id) is null) return;
+        }
+        RemoveFiles(record);
+    }
+
+    /// <summary>Removes a stopped container's runtime state, mount and folder, and records its end.</summary>
+    internal void RemoveFiles(ContainerRecord record)
+    {
+        if (Runtime.Store.Exists(record.Id))
+        {
+            try { Runtime.Delete(record.Id, force: true); }
+            catch (RuntimeException) { }
+        }
+        OverlayRootfs.Unmount(RootfsOf(Containers.Dir(record.Id)));
+        Containers.Remove(record.Id);
+        Events.Append(new EngineEvent { Type = "container", Action = "destroy", Subject = record.Id, Name = record.Name, Image = record.Image });
+    }
+
+    /// <summary>The containers, running ones only unless <paramref name="all"/>.</summary>
+    public IReadOnlyList<ContainerRecord> List(bool all)
+    {
+        var list = Containers.List().Select(Refresh);
+        return (all ? list : list.Where(c => c.State.Status is ContainerStatus.Running or ContainerStatus.Restarting)).ToList();
+    }
+
+    /// <summary>A container's record, its state checked against its shim (a shim that died without recording the end shows <c>dead</c>).</summary>
+    public ContainerRecord Inspect(string nameOrId) => Refresh(Containers.Find(nameOrId));
+
+    /// <summary>Waits until the container's shim has finished with it; returns its exit code.</summary>
+    public int Wait(string nameOrId, CancellationToken cancellationToken = default)
+    {
+        var record = Containers.Find(nameOrId);
+        while (IsShimAlive(record))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Thread.Sleep(20);
+            record = Containers.TryFind(record.Id) ?? record;
+        }
+        return (Containers.TryFind(record.Id) ?? record).State.ExitCode ?? 0;
+    }
+
+    /// <summary>Runs <paramref name="args"/> in a running container, as its user, in its working directory, with its environment plus the request's.</summary>
+    public int Exec(string nameOrId, IReadOnlyList<string> args, ExecRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(request);
+        var record = Containers.Find(nameOrId);
+        if (!IsShimAlive(record) || record.State.Status != ContainerStatus.Running)
+            throw new EngineException($"container {record.Name} is not running");
+        if (args.Count == 0) throw new EngineException("exec: no command given");
+        foreach (var e in request.Env) ValidateEnv(e);
+        var user = ImageUser.Resolve(RootfsOf(Containers.Dir(record.Id)), request.User ?? record.User);
+        var env = record.Env.ToList();
+        foreach (var e in request.Env) Override(env, ExpandEnv(e));
+        if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + user.Home);
+        List<string> caps = [.. DefaultSecurity.Capabilities];
+        var process = new ProcessSpec
+        {
+            Terminal = request.Tty,
+            Args = [.. args],
+            Env = env,
+            Cwd = request.WorkingDir ?? record.WorkingDir,
+            User = new UserSpec { Uid = user.Uid, Gid = user.Gid, AdditionalGids = user.AdditionalGids.Count > 0 ? [.. user.AdditionalGids] : null },
+            Capabilities = new CapabilitiesSpec { Bounding = [.. caps], Effective = [.. caps], Permitted = [.. caps] },
+            NoNewPrivileges = true,
+        };
+        Events.Append(new EngineEvent { Type = "container", Action = "exec", Subject = record.Id, Name = record.Name, Image = record.Image });
+        return Runtime.Exec(record.Id, process, new ExecOptions { Detach = request.Detach });
+    }
+
+    /// <summary>The cgroup statistics of a running container.</summary>
+    public CgroupStats Stats(string nameOrId)
+    {
+        var record = Containers.Find(nameOrId);
+        if (!IsShimAlive(record)) throw new EngineException($"container {record.Name} is not running");
+        try { return Runtime.Stats(record.Id); }
+        catch (RuntimeException e) { throw new EngineException($"container {record.Name}: {e.Message}", e); }
+    }
+
+    /// <summary>The processes of a running container, as a tree under its init.</summary>
+    public ProcessTree Top(string nameOrId)
+    {
+        var record = Containers.Find(nameOrId);
+        if (!IsShimAlive(record)) throw new EngineException($"container {record.Name} is not running");
+        IReadOnlyList<int> pids;
+        try { pids = Runtime.Pids(record.Id); }
+        catch (RuntimeException e) { throw new EngineException($"container {record.Name}: {e.Message}", e); }
+        return ProcessTree.Read(pids);
+    }
+
+    /// <summary>Whether the shim of <paramref name="record"/> still supervises it.</summary>
+    public static bool IsShimAlive(ContainerRecord record)
+        => record.State.ShimPid > 0 && Processes.IsAlive(record.State.ShimPid, record.State.ShimStartTime);
+
+    private ContainerRecord Refresh(ContainerRecord record)
+    {
+        // A shim killed outside our control leaves "running" behind: report the truth.
+        if (record.State.Status is ContainerStatus.Running or ContainerStatus.Restarting && record.State.ShimPid > 0 && !IsShimAlive(record))
+            record.State.Status = ContainerStatus.Dead;
+        return record;
+    }
+
+    private bool TryKill(string id, int signal, bool all)
+    {
+        try
+        {
+            Runtime.Kill(id, signal, all);
+            return true;
+        }
+        catch (RuntimeException)
+        {
+            return false;
+        }
+    }
+
+    private bool WaitForShim(ContainerRecord record, TimeSpan timeout)
+    {
+        var pidfd = Pidfd.TryOpen(record.State.ShimPid);
+        if (pidfd < 0) return true;
+        try
+        {
+            // The pid may have been reused between the liveness check and the open.
+            if (!IsShimAlive(record)) return true;
+            return Pidfd.WaitExit(pidfd, (int)timeout.TotalMilliseconds);
+        }
+        finally { Fd.Close(pidfd); }
+    }
+
+    private string FreeName()
+    {
+        var taken = Containers.List().Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < 100; i++)
+        {
+            var name = Names.Random();
+            if (!taken.Contains(name)) return name;
+        }
+        return Names.Random() + "_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+    }
+
+    private static void WriteEtcFiles(string dir, ContainerRecord record)
+    {
+        File.WriteAllText(Path.Combine(dir, "hostname"), record.Hostname + "\n");
+        File.WriteAllText(Path.Combine(dir, "hosts"),
+            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + (record.Network == "host" ? "" : $"127.0.1.1\t{record.Hostname}\n"));
+        // With its own network namespace a container cannot reach the host's loopback resolvers; its lo is its own.
+        var resolv = record.Network == "host" && File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "";
+        File.WriteAllText(Path.Combine(dir, "resolv.conf"), resolv);
+        Directory.CreateDirectory(Path.Combine(dir, "bundle", "rootfs"));
+    }
+
+    private static List<string> MergeEnv(IReadOnlyList<string> image, IReadOnlyList<string> given, string hostname, bool tty)
+    {
+        var env = new List<string>();
+        foreach (var e in image) Override(env, e);
+        if (!env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal))) env.Insert(0, DefaultPath);
+        Override(env, "HOSTNAME=" + hostname);
+        if (tty) Override(env, "TERM=xterm");
+        foreach (var e in given) Override(env, ExpandEnv(e));
+        return env;
+    }
+
+    /// <summary><c>KEY</c> alone takes the caller's value of KEY, as Docker's <c>-e KEY</c>; unset, it is left out.</summary>
+    private static string ExpandEnv(string e)
+        => e.Contains('=', StringComparison.Ordinal) ? e
+            : Environment.GetEnvironmentVariable(e) is { } value ? $"{e}={value}" : "";
+
+    private static void Override(List<string> env, string entry)
+    {
+        if (entry.Length == 0) return;
+        var key = entry[..(entry.IndexOf('=', StringComparison.Ordinal) is var i and >= 0 ? i : entry.Length)];
+        env.RemoveAll(x => x.StartsWith(key + "=", StringComparison.Ordinal));
+        env.Add(entry);
+    }
+
+    private static void ValidateEnv(string e)
+    {
+        var key = e.Split('=')[0];
+        if (key.Length == 0 || key.Any(c => char.IsWhiteSpace(c) || c == '\0'))
+            throw new EngineException($"invalid environment variable \"{e}\": it needs a name without spaces");
+    }
+
+    private static void Validate(RunOptions o)
+    {
+        if (o.Name is { } name && !ContainerStore.IsValidName(name))
+            throw new EngineException($"invalid container name \"{name}\": use letters, digits, '_', '.' and '-', starting with a letter or digit");
+        foreach (var e in o.Env) ValidateEnv(e);
+        if (o.Memory is { } m && m < 6 << 20) throw new EngineException($"--memory {m}: the minimum memory limit is 6 MiB");
+        if (o.Cpus is { } c && (c <= 0 || c > Environment.ProcessorCount || double.IsNaN(c)))
+            throw new EngineException($"--cpus {c.ToString(CultureInfo.InvariantCulture)}: give a number above 0 and at most {Environment.ProcessorCount} (the CPUs of this host)");
+        if (o.Network is not ("none" or "host")) throw new EngineException($"--network {o.Network}: only none and host are available");
+        if (o.Hostname is { } h && (h.Length is 0 or > 64 || !h.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '.')))
+            throw new EngineException($"invalid hostname \"{h}\": at most 64 letters, digits, '-' and '.'");
+        if (o.WorkingDir is { } w && !w.StartsWith('/')) throw new EngineException($"--workdir {w}: the working directory must be an absolute path");
+        if (o.StopSignal is { } s)
+        {
+            try { Signals.Parse(s); }
+            catch (ArgumentException e) { throw new EngineException($"--stop-signal: {e.Message}", e); }
+        }
+        if (o.StopTimeout is < 0) throw new EngineException("--stop-timeout must be 0 or more seconds");
+        foreach (var t in o.Tmpfs)
+        {
+            var path = t.Split(':')[0];
+            if (!path.StartsWith('/') || path == "/") throw new EngineException($"--tmpfs {t}: the mount point must be an absolute path other than /");
+        }
+        foreach (var v in o.Volumes)
+        {
+            var parts = v.Split(':');
+            if (parts.Length is < 2 or > 3 || (parts.Length == 3 && parts[2] is not ("ro" or "rw")))
+                throw new EngineException($"-v {v}: give HOST-PATH:CONTAINER-PATH[:ro|rw]");
+            if (!parts[0].StartsWith('/')) throw new EngineException($"-v {v}: named volumes are not supported; the host path must be absolute");
+            if (!parts[1].StartsWith('/') || parts[1] == "/") throw new EngineException($"-v {v}: the container path must be an absolute path other than /");
+            if (parts[0].Contains(',', StringComparison.Ordinal)) throw new EngineException($"-v {v}: the host path may not hold ','");
+            if (!Path.Exists(parts[0])) Directory.CreateDirectory(parts[0]);
+        }
+    }
+}

@@ -1,0 +1,446 @@
+using System.Globalization;
+using System.Text;
+using Berth.Images;
+using Berth.Linux;
+using Berth.Runtime;
+using Berth.Runtime.Spec;
+
+namespace Berth.Engine;
+
+/// <summary>
+/// The per-container supervisor (<c>berth __shim DATA RUNTIME-ROOT ID MODE</c>), the engine's conmon. Started in a
+/// session of its own, it mounts the container's root file system, builds its runtime config, creates the container
+/// through the runtime as a child subreaper (so the init is handed over to it), holds the container's stdio and
+/// writes it to the rotated log, serves <c>attach.sock</c> (live output, stdin, terminal size), reaps the init,
+/// records the exit code, OOM kills and times in the container's record and the event log, restarts the
+/// container as its policy says, and at the end unmounts the root (and removes the container under --rm).
+/// It tells whoever started it how the start went on descriptor 3 (<c>ok</c>, or <c>error MESSAGE</c>).
+/// </summary>
+public static class ContainerShim
+{
+    /// <summary>The descriptor on which the starter reads the outcome of the first start.</summary>
+    public const int ResultFd = 3;
+
+    /// <summary>The marker file that says a user stopped the container (no restart).</summary>
+    public const string StoppingFile = "stopping";
+
+    /// <summary>The container's log file name.</summary>
+    public const string LogFile = "container.log";
+
+    /// <summary>How long a start waits for the attach client that asked for it.</summary>
+    private static readonly TimeSpan AttachWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Runs the shim; returns its exit code. <paramref name="waitAttach"/>: start the payload only once a client is attached.</summary>
+    public static int Run(EngineOptions options, string id, bool waitAttach)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Prctl.SetChildSubreaper();
+        Prctl.SetName("berth-shim");
+        var engine = new ContainerEngine(options);
+        var dir = engine.Containers.Dir(id);
+        var listener = -1;
+        var reported = false;
+        var clients = new List<int>();
+        try
+        {
+            var record = engine.Containers.Load(id);
+            var attachPath = Path.Combine(dir, AttachFrame.SocketName);
+            File.Delete(attachPath);
+            listener = UnixSockets.Listen(attachPath);
+            Fd.SetNonBlocking(listener, true);
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (true)
+            {
+                var started = DateTimeOffset.UtcNow;
+                var session = new Session(engine, record, dir, listener, clients);
+                int exitCode;
+                try
+                {
+                    session.Create();
+                    if (!reported)
+                    {
+                        Report("ok");
+                        reported = true;
+                        if (waitAttach) session.WaitForClient(AttachWait);
+                    }
+                    exitCode = session.StartAndSupervise();
+                }
+                catch (Exception e) when (e is RuntimeException or LinuxException or EngineException or ImageException or IOException)
+                {
+                    session.Abandon();
+                    record = engine.Containers.Load(id);
+                    record.State.Status = record.State.StartedAt is null ? ContainerStatus.Created : ContainerStatus.Exited;
+                    record.State.Error = e.Message;
+                    record.State.ExitCode = NotFound(e.Message) ? 127 : 126;
+                    record.State.Pid = 0;
+                    record.State.ShimPid = 0;
+                    engine.Containers.Save(record);
+                    if (!reported)
+                    {
+                        Report("error " + e.Message);
+                        reported = true;
+                    }
+                    return Finish(engine, record, dir, clients, record.State.ExitCode.Value);
+                }
+                record = engine.Containers.Load(id);
+                var stopped = File.Exists(Path.Combine(dir, StoppingFile));
+                if (!record.Restart.ShouldRestart(exitCode, record.State.RestartCount, stopped))
+                    return Finish(engine, record, dir, clients, exitCode);
+
+                // Docker's back-off: 100 ms, doubling, back to 100 ms after a run of 10 s or more.
+                delay = DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(10) ? TimeSpan.FromMilliseconds(100) : delay;
+                record.State.Status = ContainerStatus.Restarting;
+                record.State.RestartCount++;
+                engine.Containers.Save(record);
+                engine.Events.Append(new EngineEvent { Type = "container", Action = "restart", Subject = id, Name = record.Name, Image = record.Image });
+                var until = DateTime.UtcNow + delay;
+                while (DateTime.UtcNow < until && !File.Exists(Path.Combine(dir, StoppingFile))) Thread.Sleep(20);
+                if (File.Exists(Path.Combine(dir, StoppingFile)))
+                {
+                    record.State.Status = ContainerStatus.Exited;
+                    engine.Containers.Save(record);
+                    return Finish(engine, record, dir, clients, exitCode);
+                }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+            }
+        }
+        catch (Exception e) when (!reported && e is EngineException or LinuxException or IOException)
+        {
+            Report("error " + e.Message);
+            return 1;
+        }
+        finally
+        {
+            foreach (var c in clients) Fd.Close(c);
+            Fd.Close(listener);
+        }
+    }
+
+    private static bool NotFound(string message)
+        => message.Contains("not found", StringComparison.OrdinalIgnoreCase) || message.Contains("ENOENT", StringComparison.Ordinal);
+
+    private static void Report(string line)
+    {
+        try { Fd.WriteAll(ResultFd, Encoding.UTF8.GetBytes(line)); }
+        catch (LinuxException) { }
+        Fd.Close(ResultFd);
+    }
+
+    /// <summary>The end: unmount, remove under --rm, then tell attached clients the exit code.</summary>
+    private static int Finish(ContainerEngine engine, ContainerRecord record, string dir, List<int> clients, int exitCode)
+    {
+        OverlayRootfs.Unmount(ContainerEngine.RootfsOf(dir));
+        File.Delete(Path.Combine(dir, StoppingFile));
+        File.Delete(Path.Combine(dir, AttachFrame.SocketName));
+        if (record.AutoRemove)
+        {
+            engine.RemoveFiles(record);
+        }
+        else
+        {
+            record.State.ShimPid = 0;
+            record.State.ShimStartTime = 0;
+            engine.Containers.Save(record);
+        }
+        var frame = AttachFrame.Make(AttachFrame.Exit, Encoding.ASCII.GetBytes(exitCode.ToString(CultureInfo.InvariantCulture)));
+        foreach (var c in clients)
+        {
+            try { UnixSockets.Send(c, frame); }
+            catch (LinuxException) { }
+        }
+        return 0;
+    }
+
+    /// <summary>One run of the container: create, start, supervise, reap.</summary>
+    private sealed class Session(ContainerEngine engine, ContainerRecord record, string dir, int listener, List<int> clients)
+    {
+        private readonly string _id = record.Id;
+        private int _stdinWrite = -1;
+        private int _stdoutRead = -1;
+        private int _stderrRead = -1;
+        private int _master = -1;
+        private int _initPid;
+        private int _initPidfd = -1;
+        private WaitStatus? _status;
+
+        public void Create()
+        {
+            var rootfs = ContainerEngine.RootfsOf(dir);
+            if (!OverlayRootfs.IsMounted(rootfs))
+                OverlayRootfs.Mount(record.Snapshots.Select(s => engine.Snapshots.PathOf(Digest.Parse(s))).ToList(),
+                    Path.Combine(dir, "upper"), Path.Combine(dir, "work"), rootfs);
+            var user = ImageUser.Resolve(rootfs, record.User);
+            RootfsDirectories.Make(rootfs, record.WorkingDir, user.Uid, user.Gid);
+            var spec = SpecBuilder.Build(record, user, dir);
+            var bundle = Path.GetDirectoryName(rootfs)!;
+            File.WriteAllBytes(Path.Combine(bundle, "config.json"),
+                System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec));
+
+            // A container of the same id left by a crashed shim is gone for good: make room.
+            if (engine.Runtime.Store.Exists(_id))
+            {
+                try { engine.Runtime.Delete(_id, force: true); }
+                catch (RuntimeException) { }
+            }
+
+            string? consoleSocket = null;
+            var consoleListener = -1;
+            var stdio = new int[3];
+            var childEnds = new List<int>();
+            try
+            {
+                if (record.Tty)
+                {
+                    consoleSocket = Path.Combine(dir, "console.sock");
+                    File.Delete(consoleSocket);
+                    consoleListener = UnixSockets.Listen(consoleSocket, UnixSockets.SOCK_STREAM);
+                    var devnull = Fd.Open("/dev/null", Fd.O_RDWR);
+                    stdio = [(int)devnull.DangerousGetHandle(), (int)devnull.DangerousGetHandle(), (int)devnull.DangerousGetHandle()];
+                    childEnds.Add((int)devnull.DangerousGetHandle());
+                    devnull.SetHandleAsInvalid();
+                }
+                else
+                {
+                    int stdinRead;
+                    if (record.OpenStdin)
+                    {
+                        (stdinRead, _stdinWrite) = Fd.Pipe();
+                    }
+                    else
+                    {
+                        var devnull = Fd.Open("/dev/null", Fd.O_RDONLY);
+                        stdinRead = (int)devnull.DangerousGetHandle();
+                        devnull.SetHandleAsInvalid();
+                    }
+                    var (outRead, outWrite) = Fd.Pipe();
+                    var (errRead, errWrite) = Fd.Pipe();
+                    (_stdoutRead, _stderrRead) = (outRead, errRead);
+                    stdio = [stdinRead, outWrite, errWrite];
+                    childEnds.AddRange(stdio);
+                }
+
+                // The runtime hands the monitor our descriptors 0-2: put the container's stdio there while it creates.
+                var saved = new int[3];
+                for (var i = 0; i < 3; i++) saved[i] = Fd.DupAbove(i, 10);
+                try
+                {
+                    for (var i = 0; i < 3; i++) Fd.Dup2(stdio[i], i);
+                    _initPid = engine.Runtime.Create(_id, new CreateOptions
+                    {
+                        Bundle = bundle,
+                        PidFile = Path.Combine(dir, "init.pid"),
+                        ConsoleSocket = consoleSocket,
+                        Caller = Processes.GetPid(),
+                    });
+                }
+                finally
+                {
+                    for (var i = 0; i < 3; i++)
+                    {
+                        Fd.Dup2(saved[i], i);
+                        Fd.Close(saved[i]);
+                    }
+                }
+                if (consoleListener >= 0)
+                {
+                    var conn = UnixSockets.Accept(consoleListener);
+                    try
+                    {
+                        UnixSockets.Receive(conn, out var fds);
+                        if (fds.Length != 1) throw new EngineException("the runtime sent no terminal");
+                        _master = fds[0];
+                    }
+                    finally { Fd.Close(conn); }
+                }
+                _initPidfd = Pidfd.TryOpen(_initPid);
+            }
+            finally
+            {
+                foreach (var fd in childEnds) Fd.Close(fd);
+                Fd.Close(consoleListener);
+                if (consoleSocket is not null) File.Delete(consoleSocket);
+            }
+        }
+
+        /// <summary>Waits until an attach client connects (the one that asked to be there from the first byte).</summary>
+        public void WaitForClient(TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (clients.Count == 0 && DateTime.UtcNow < deadline)
+            {
+                Fd.WaitReadable(listener, 100);
+                AcceptClients();
+            }
+        }
+
+        /// <summary>Starts the payload and pumps its output until it exits; returns its exit code.</summary>
+        public int StartAndSupervise()
+        {
+            engine.Runtime.Start(_id);
+            record = engine.Containers.Load(_id);
+            record.State.Status = ContainerStatus.Running;
+            record.State.Pid = _initPid;
+            record.State.ShimPid = Processes.GetPid();
+            record.State.ShimStartTime = Processes.StartTime(record.State.ShimPid) ?? 0;
+            record.State.StartedAt = DateTimeOffset.UtcNow;
+            record.State.FinishedAt = null;
+            record.State.ExitCode = null;
+            record.State.Error = null;
+            record.State.OomKilled = false;
+            engine.Containers.Save(record);
+            engine.Events.Append(new EngineEvent { Type = "container", Action = "start", Subject = _id, Name = record.Name, Image = record.Image });
+
+            using var log = new ContainerLogWriter(Path.Combine(dir, LogFile));
+            var buffer = new byte[64 * 1024];
+            var outputs = new List<(int Fd, string Stream)>();
+            if (_master >= 0) outputs.Add((_master, "stdout"));
+            if (_stdoutRead >= 0) outputs.Add((_stdoutRead, "stdout"));
+            if (_stderrRead >= 0) outputs.Add((_stderrRead, "stderr"));
+            var ready = new List<int>();
+            DateTime? drainUntil = null;
+            while (outputs.Count > 0 || _status is null)
+            {
+                var watched = new List<int>(outputs.Select(o => o.Fd)) { listener };
+                watched.AddRange(clients);
+                if (_status is null && _initPidfd >= 0) watched.Add(_initPidfd);
+                Fd.WaitAnyReadable(watched, _status is null ? 1000 : 100, ready);
+                Reap();
+                // Once the init is gone its descendants are too (the PID namespace dies with it); what they wrote
+                // is drained, but a descriptor someone outside still holds open does not keep the shim.
+                if (_status is not null)
+                {
+                    drainUntil ??= DateTime.UtcNow.AddSeconds(2);
+                    if (DateTime.UtcNow > drainUntil) break;
+                }
+                foreach (var fd in ready)
+                {
+                    if (fd == listener) { AcceptClients(); continue; }
+                    if (clients.Contains(fd)) { FromClient(fd); continue; }
+                    var output = outputs.FirstOrDefault(o => o.Fd == fd);
+                    if (output.Stream is null) continue;
+                    int n;
+                    try { n = Fd.Read(fd, buffer); }
+                    catch (LinuxException e) when (e.Errno == Errno.EIO) { n = 0; } // a terminal whose last holder closed it
+                    if (n == 0)
+                    {
+                        outputs.Remove(output);
+                        Fd.Close(fd);
+                        if (fd == _master) _master = -1;
+                        continue;
+                    }
+                    log.Write(output.Stream, buffer.AsSpan(0, n));
+                    ToClients(output.Stream == "stderr" ? AttachFrame.Stderr : AttachFrame.Stdout, buffer.AsSpan(0, n));
+                }
+            }
+            foreach (var (fd, _) in outputs) Fd.Close(fd);
+            Fd.Close(_stdinWrite);
+            Fd.Close(_master);
+            Fd.Close(_initPidfd);
+
+            var exitCode = _status!.Value.ShellStatus;
+            var oom = engine.Runtime.OomKills(_id) > 0;
+            try { engine.Runtime.Delete(_id, force: true); }
+            catch (RuntimeException) { }
+            record = engine.Containers.Load(_id);
+            record.State.Status = ContainerStatus.Exited;
+            record.State.ExitCode = exitCode;
+            record.State.OomKilled = oom;
+            record.State.FinishedAt = DateTimeOffset.UtcNow;
+            record.State.Pid = 0;
+            engine.Containers.Save(record);
+            if (oom) engine.Events.Append(new EngineEvent { Type = "container", Action = "oom", Subject = _id, Name = record.Name, Image = record.Image });
+            engine.Events.Append(new EngineEvent { Type = "container", Action = "die", Subject = _id, Name = record.Name, Image = record.Image, ExitCode = exitCode });
+            return exitCode;
+        }
+
+        /// <summary>Undoes a <see cref="Create"/> that failed half way.</summary>
+        public void Abandon()
+        {
+            Fd.Close(_stdinWrite);
+            Fd.Close(_stdoutRead);
+            Fd.Close(_stderrRead);
+            Fd.Close(_master);
+            Fd.Close(_initPidfd);
+            if (_initPid > 0)
+            {
+                Signals.TryKill(_initPid, Signals.SIGKILL);
+                Processes.Wait(_initPid);
+            }
+            if (engine.Runtime.Store.Exists(_id))
+            {
+                try { engine.Runtime.Delete(_id, force: true); }
+                catch (RuntimeException) { }
+            }
+            while (Processes.TryWait(-1) is not null)
+            {
+            }
+        }
+
+        /// <summary>Reaps every child that has exited: the runtime's monitor, the init, orphans handed to us (a subreaper).</summary>
+        private void Reap()
+        {
+            while (Processes.TryWait(-1) is { } s)
+                if (s.Pid == _initPid) _status = s;
+        }
+
+        private void AcceptClients()
+        {
+            int fd;
+            while ((fd = UnixSockets.Accept(listener)) >= 0) clients.Add(fd);
+        }
+
+        private void FromClient(int fd)
+        {
+            byte[] message;
+            try { message = UnixSockets.Receive(fd, out _); }
+            catch (LinuxException) { message = []; }
+            if (message.Length == 0)
+            {
+                clients.Remove(fd);
+                Fd.Close(fd);
+                return;
+            }
+            var target = _master >= 0 ? _master : _stdinWrite;
+            switch (message[0])
+            {
+                case AttachFrame.Stdin when target >= 0 && message.Length > 1:
+                    try { Fd.WriteAll(target, message.AsSpan(1)); }
+                    catch (LinuxException) { }
+                    break;
+                case AttachFrame.CloseStdin:
+                    if (_master >= 0)
+                    {
+                        // A terminal has no end of file of its own: send ^D, as a user would type it.
+                        try { Fd.WriteAll(_master, [4]); }
+                        catch (LinuxException) { }
+                    }
+                    else
+                    {
+                        Fd.Close(_stdinWrite);
+                        _stdinWrite = -1;
+                    }
+                    break;
+                case AttachFrame.Resize when _master >= 0:
+                    var parts = Encoding.ASCII.GetString(message, 1, message.Length - 1).Split(' ');
+                    if (parts.Length == 2 && ushort.TryParse(parts[0], CultureInfo.InvariantCulture, out var rows) && ushort.TryParse(parts[1], CultureInfo.InvariantCulture, out var cols))
+                        Terminals.SetSize(_master, rows, cols);
+                    break;
+            }
+        }
+
+        private void ToClients(byte type, ReadOnlySpan<byte> data)
+        {
+            if (clients.Count == 0) return;
+            var frame = AttachFrame.Make(type, data);
+            foreach (var c in clients.ToList())
+            {
+                try { UnixSockets.Send(c, frame); }
+                catch (LinuxException)
+                {
+                    clients.Remove(c);
+                    Fd.Close(c);
+                }
+            }
+        }
+    }
+}

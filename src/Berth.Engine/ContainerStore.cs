@@ -1,0 +1,151 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Berth.Engine;
+
+/// <summary>
+/// The engine's containers under <c>DATA/containers/ID/</c>, each with its <c>container.json</c>. Adding and removing
+/// happen under an exclusive lock (<c>DATA/containers/.lock</c>) so names stay unique between concurrent
+/// processes; a record is rewritten whole through a temporary file, so readers never see half of one.
+/// </summary>
+public sealed class ContainerStore
+{
+    /// <summary>The record's file name in a container's folder.</summary>
+    public const string RecordFile = "container.json";
+
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Uses (and creates when missing) <paramref name="root"/>.</summary>
+    public ContainerStore(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Root);
+    }
+
+    /// <summary>The containers folder.</summary>
+    public string Root { get; }
+
+    /// <summary>A container's folder.</summary>
+    public string Dir(string id) => Path.Combine(Root, id);
+
+    /// <summary>A new random id: 64 hex digits.</summary>
+    public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Whether <paramref name="name"/> is a valid container name (Docker's rule: <c>[a-zA-Z0-9][a-zA-Z0-9_.-]*</c>).</summary>
+    public static bool IsValidName(string name)
+        => name.Length is > 0 and <= 128 && char.IsAsciiLetterOrDigit(name[0])
+           && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    /// <summary>
+    /// Adds a container: checks its name is free (under the lock), makes its folder and writes its record;
+    /// <paramref name="prepare"/> then fills the folder (bundle, files). If it throws, the folder is removed.
+    /// </summary>
+    /// <exception cref="EngineException">The name is invalid or taken.</exception>
+    public void Add(ContainerRecord record, Action<string>? prepare = null)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (!IsValidName(record.Name))
+            throw new EngineException($"invalid container name \"{record.Name}\": use letters, digits, '_', '.' and '-', starting with a letter or digit");
+        using (FileLock.Take(Path.Combine(Root, ".lock"), LockTimeout))
+        {
+            if (List().FirstOrDefault(c => c.Name == record.Name) is { } taken)
+                throw new EngineException($"the container name \"{record.Name}\" is already in use by container {taken.Id[..12]}; remove or rename that container to reuse the name");
+            Directory.CreateDirectory(Dir(record.Id));
+            try
+            {
+                prepare?.Invoke(Dir(record.Id));
+                Save(record);
+            }
+            catch
+            {
+                Directory.Delete(Dir(record.Id), recursive: true);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Reads a container's record.</summary>
+    /// <exception cref="EngineException">No such container, or its record is damaged.</exception>
+    public ContainerRecord Load(string id)
+    {
+        try
+        {
+            using var file = File.OpenRead(Path.Combine(Dir(id), RecordFile));
+            return JsonSerializer.Deserialize(file, EngineJsonContext.Default.ContainerRecord)
+                   ?? throw new EngineException($"container {id}: its record is empty");
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new EngineException($"no such container: {id}", e);
+        }
+        catch (JsonException e)
+        {
+            throw new EngineException($"container {id}: its record {Path.Combine(Dir(id), RecordFile)} is damaged: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes a record whole (temporary file, then rename).</summary>
+    public void Save(ContainerRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var path = Path.Combine(Dir(record.Id), RecordFile);
+        var temp = path + "." + Environment.ProcessId + ".tmp";
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, EngineJsonContext.Default.ContainerRecord));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Every container with a readable record, oldest first.</summary>
+    public IReadOnlyList<ContainerRecord> List()
+    {
+        var list = new List<ContainerRecord>();
+        foreach (var dir in Directory.EnumerateDirectories(Root))
+        {
+            var id = Path.GetFileName(dir);
+            if (id.Length != 64 || !File.Exists(Path.Combine(dir, RecordFile))) continue;
+            try { list.Add(Load(id)); }
+            catch (EngineException) { }
+        }
+        return list.OrderBy(c => c.Created).ToList();
+    }
+
+    /// <summary>
+    /// The container named by <paramref name="nameOrId"/>: a full id, a name, or a prefix of one id (Docker's
+    /// lookup order).
+    /// </summary>
+    /// <exception cref="EngineException">No such container, or a prefix that matches several.</exception>
+    public ContainerRecord Find(string nameOrId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nameOrId);
+        var all = List();
+        if (all.FirstOrDefault(c => c.Id == nameOrId) is { } byId) return byId;
+        var name = nameOrId.TrimStart('/');
+        if (all.FirstOrDefault(c => c.Name == name) is { } byName) return byName;
+        var matches = all.Where(c => c.Id.StartsWith(nameOrId, StringComparison.Ordinal)).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new EngineException($"no such container: {nameOrId}"),
+            _ => throw new EngineException($"\"{nameOrId}\" matches {matches.Count} containers; give more of the id"),
+        };
+    }
+
+    /// <summary>Like <see cref="Find"/>, null when nothing matches.</summary>
+    public ContainerRecord? TryFind(string nameOrId)
+    {
+        try { return Find(nameOrId); }
+        catch (EngineException) { return null; }
+    }
+
+    /// <summary>Removes a container's folder (under the lock, so a name freed is free for the next <see cref="Add"/>).</summary>
+    public void Remove(string id)
+    {
+        using (FileLock.Take(Path.Combine(Root, ".lock"), LockTimeout))
+        {
+            // Renamed away first: a half-removed container is never listed.
+            var trash = Path.Combine(Root, ".removing-" + id);
+            try { Directory.Move(Dir(id), trash); }
+            catch (DirectoryNotFoundException) { return; }
+            Directory.Delete(trash, recursive: true);
+        }
+    }
+}

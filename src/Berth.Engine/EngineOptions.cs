@@ -1,0 +1,20 @@
+namespace Berth.Engine;
+
+/// <summary>Where one node's engine keeps its data, and how it reaches the runtime.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>The default data root.</summary>
+    public const string DefaultDataRoot = "/var/lib/berth";
+
+    /// <summary>Images, snapshots, containers and events (default <c>/var/lib/berth</c>).</summary>
+    public string DataRoot { get; init; } = DefaultDataRoot;
+
+    /// <summary>The runtime's state root (default <c>/run/berth</c>, as <c>berth --root</c>).</summary>
+    public string RuntimeRoot { get; init; } = "/run/berth";
+
+    /// <summary>The berth binary, re-executed for the shim, the monitor and the init.</summary>
+    public string BerthPath { get; init; } = Environment.ProcessPath ?? "/proc/self/exe";
+
+    /// <summary>The cgroup under which containers' cgroups are made (default: the caller's own).</summary>
+    public string? CgroupParent { get; init; }
+}

@@ -1,0 +1,62 @@
+namespace Berth.Engine;
+
+/// <summary>What a user asks of a new container (<c>berth run</c>'s flags, or the control plane's definition).</summary>
+public sealed class RunOptions
+{
+    /// <summary>The image reference, as typed (<c>busybox</c>, <c>registry:5000/app@sha256:…</c>).</summary>
+    public required string Image { get; init; }
+
+    /// <summary>A name; null for a generated one.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The command (arguments after the image); null for the image's.</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+
+    /// <summary>The entrypoint in place of the image's; null keeps the image's, empty removes it.</summary>
+    public string? Entrypoint { get; init; }
+
+    /// <summary><c>KEY=value</c> entries added to (and overriding) the image's environment.</summary>
+    public IReadOnlyList<string> Env { get; init; } = [];
+
+    public string? WorkingDir { get; init; }
+
+    public string? User { get; init; }
+
+    public string? Hostname { get; init; }
+
+    public bool Tty { get; init; }
+
+    /// <summary>Keep the container's stdin open (<c>-i</c>).</summary>
+    public bool Interactive { get; init; }
+
+    /// <summary>Remove the container once it exits (<c>--rm</c>).</summary>
+    public bool AutoRemove { get; init; }
+
+    public bool ReadOnly { get; init; }
+
+    /// <summary>The memory limit in bytes.</summary>
+    public long? Memory { get; init; }
+
+    /// <summary>How many CPUs' worth of time (<c>--cpus 1.5</c>).</summary>
+    public double? Cpus { get; init; }
+
+    /// <summary>The pids limit; null for <see cref="DefaultSecurity.PidsLimit"/>, 0 or less for none.</summary>
+    public long? PidsLimit { get; init; }
+
+    /// <summary><c>PATH[:OPTIONS]</c> each.</summary>
+    public IReadOnlyList<string> Tmpfs { get; init; } = [];
+
+    /// <summary><c>HOST:CONTAINER[:ro|rw]</c> each.</summary>
+    public IReadOnlyList<string> Volumes { get; init; } = [];
+
+    public RestartPolicy Restart { get; init; } = RestartPolicy.No;
+
+    /// <summary><c>none</c> (the default: a network namespace with only loopback) or <c>host</c>.</summary>
+    public string Network { get; init; } = "none";
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    public string? StopSignal { get; init; }
+
+    public int? StopTimeout { get; init; }
+}
