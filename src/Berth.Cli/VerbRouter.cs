@@ -41,10 +41,10 @@ public static class VerbRouter
 
     private static bool HasAny(IReadOnlyList<string> args, string[] flags)
     {
+        // Only the flags before the first word that is not one: what follows is an image, a container or a command.
         foreach (var a in args)
         {
-            if (a == "--") break;
-            if (!a.StartsWith('-')) continue;
+            if (a == "--" || !a.StartsWith('-')) break;
             var name = a.TrimStart('-');
             if (name.IndexOf('=', StringComparison.Ordinal) is var eq and >= 0) name = name[..eq];
             if (flags.Contains(name)) return true;

@@ -124,7 +124,7 @@ public sealed partial class ContainerEngine
     /// <exception cref="EngineException">It is already running, or it could not start (the runtime's message).</exception>
     public ContainerRecord Start(string nameOrId, bool attach = false)
     {
-        var record = Containers.Find(nameOrId);
+        var record = Finished(Containers.Find(nameOrId));
         if (IsShimAlive(record)) throw new EngineException($"container {record.Name} is already running");
         var dir = Containers.Dir(record.Id);
         File.Delete(Path.Combine(dir, ContainerShim.StoppingFile));
@@ -209,7 +209,7 @@ public sealed partial class ContainerEngine
     /// <exception cref="EngineException">It runs and <paramref name="force"/> is not set.</exception>
     public void Remove(string nameOrId, bool force)
     {
-        var record = Containers.Find(nameOrId);
+        var record = Finished(Containers.Find(nameOrId));
         if (IsShimAlive(record))
         {
             if (!force) throw new EngineException($"cannot remove container {record.Name}: it is running (stop it first, or use --force)");
@@ -306,6 +306,20 @@ public sealed partial class ContainerEngine
         try { pids = Runtime.Pids(record.Id); }
         catch (RuntimeException e) { throw new EngineException($"container {record.Name}: {e.Message}", e); }
         return ProcessTree.Read(pids);
+    }
+
+    /// <summary>
+    /// The record once its shim is done with it, when the container has exited and the shim is only finishing
+    /// (unmounting, recording); as it was otherwise.
+    /// </summary>
+    private ContainerRecord Finished(ContainerRecord record)
+    {
+        if (IsShimAlive(record) && record.State.Status is ContainerStatus.Exited or ContainerStatus.Dead)
+        {
+            WaitForShim(record, TimeSpan.FromSeconds(10));
+            return Containers.TryFind(record.Id) ?? record;
+        }
+        return record;
     }
 
     /// <summary>Whether the shim of <paramref name="record"/> still supervises it.</summary>

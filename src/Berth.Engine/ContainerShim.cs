@@ -44,6 +44,10 @@ public static class ContainerShim
         try
         {
             var record = engine.Containers.Load(id);
+            // Known before anything starts, so that rm and stop see the container as busy from now on.
+            record.State.ShimPid = Processes.GetPid();
+            record.State.ShimStartTime = Processes.StartTime(record.State.ShimPid) ?? 0;
+            engine.Containers.Save(record);
             var attachPath = Path.Combine(dir, AttachFrame.SocketName);
             File.Delete(attachPath);
             listener = UnixSockets.Listen(attachPath);
@@ -57,13 +61,20 @@ public static class ContainerShim
                 try
                 {
                     session.Create();
+                    if (!reported && waitAttach)
+                    {
+                        // The client that asked to attach connects once we say the container exists, and sees it from its first byte.
+                        Report("ok");
+                        reported = true;
+                        session.WaitForClient(AttachWait);
+                    }
+                    session.Start();
                     if (!reported)
                     {
                         Report("ok");
                         reported = true;
-                        if (waitAttach) session.WaitForClient(AttachWait);
                     }
-                    exitCode = session.StartAndSupervise();
+                    exitCode = session.Supervise();
                 }
                 catch (Exception e) when (e is RuntimeException or LinuxException or EngineException or ImageException or IOException)
                 {
@@ -73,14 +84,15 @@ public static class ContainerShim
                     record.State.Error = e.Message;
                     record.State.ExitCode = NotFound(e.Message) ? 127 : 126;
                     record.State.Pid = 0;
-                    record.State.ShimPid = 0;
                     engine.Containers.Save(record);
+                    // Cleaned up before the starter hears of it: when it returns, nothing of a --rm container is left.
+                    var code = Finish(engine, record, dir, clients, record.State.ExitCode.Value);
                     if (!reported)
                     {
                         Report("error " + e.Message);
                         reported = true;
                     }
-                    return Finish(engine, record, dir, clients, record.State.ExitCode.Value);
+                    return code;
                 }
                 record = engine.Containers.Load(id);
                 var stopped = File.Exists(Path.Combine(dir, StoppingFile));
@@ -273,15 +285,13 @@ public static class ContainerShim
             }
         }
 
-        /// <summary>Starts the payload and pumps its output until it exits; returns its exit code.</summary>
-        public int StartAndSupervise()
+        /// <summary>Lets the payload run, and records that it does.</summary>
+        public void Start()
         {
             engine.Runtime.Start(_id);
             record = engine.Containers.Load(_id);
             record.State.Status = ContainerStatus.Running;
             record.State.Pid = _initPid;
-            record.State.ShimPid = Processes.GetPid();
-            record.State.ShimStartTime = Processes.StartTime(record.State.ShimPid) ?? 0;
             record.State.StartedAt = DateTimeOffset.UtcNow;
             record.State.FinishedAt = null;
             record.State.ExitCode = null;
@@ -289,7 +299,11 @@ public static class ContainerShim
             record.State.OomKilled = false;
             engine.Containers.Save(record);
             engine.Events.Append(new EngineEvent { Type = "container", Action = "start", Subject = _id, Name = record.Name, Image = record.Image });
+        }
 
+        /// <summary>Pumps the container's output to its log and clients until it exits; returns its exit code.</summary>
+        public int Supervise()
+        {
             using var log = new ContainerLogWriter(Path.Combine(dir, LogFile));
             var buffer = new byte[64 * 1024];
             var outputs = new List<(int Fd, string Stream)>();

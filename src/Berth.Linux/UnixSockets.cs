@@ -30,36 +30,59 @@ public static unsafe class UnixSockets
         return (sv[0], sv[1]);
     }
 
-    /// <summary>Connects a new close-on-exec socket of <paramref name="type"/> to the socket file at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Connects a new close-on-exec socket of <paramref name="type"/> to the socket file at <paramref name="path"/>.
+    /// A path longer than a socket address holds (107 bytes) is reached through its directory's descriptor.
+    /// </summary>
     public static int Connect(string path, int type = SOCK_STREAM)
-    {
-        var fd = Libc.socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-        if (fd < 0) throw LinuxException.FromLastError("socket");
-        var addr = stackalloc byte[110];
-        var len = Address(path, addr, fd, "connect");
-        if (Libc.connect(fd, addr, len) != 0)
+        => WithShortPath(path, shortPath =>
         {
-            var errno = Marshal.GetLastPInvokeError();
-            Fd.Close(fd);
-            throw new LinuxException("connect", errno, path);
-        }
-        return fd;
-    }
+            var fd = Libc.socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+            if (fd < 0) throw LinuxException.FromLastError("socket");
+            var addr = stackalloc byte[110];
+            var len = Address(shortPath, addr, fd, "connect");
+            if (Libc.connect(fd, addr, len) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                Fd.Close(fd);
+                throw new LinuxException("connect", errno, path);
+            }
+            return fd;
+        });
 
-    /// <summary>Creates a close-on-exec listening socket of <paramref name="type"/> bound to <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Creates a close-on-exec listening socket of <paramref name="type"/> bound to <paramref name="path"/> (a long
+    /// path as for <see cref="Connect"/>).
+    /// </summary>
     public static int Listen(string path, int type = SOCK_SEQPACKET)
-    {
-        var fd = Libc.socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-        if (fd < 0) throw LinuxException.FromLastError("socket");
-        var addr = stackalloc byte[110];
-        var len = Address(path, addr, fd, "bind");
-        if (Libc.bind(fd, addr, len) != 0 || Libc.listen(fd, 64) != 0)
+        => WithShortPath(path, shortPath =>
         {
-            var errno = Marshal.GetLastPInvokeError();
-            Fd.Close(fd);
-            throw new LinuxException("bind", errno, path);
-        }
-        return fd;
+            var fd = Libc.socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+            if (fd < 0) throw LinuxException.FromLastError("socket");
+            var addr = stackalloc byte[110];
+            var len = Address(shortPath, addr, fd, "bind");
+            if (Libc.bind(fd, addr, len) != 0 || Libc.listen(fd, 64) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                Fd.Close(fd);
+                throw new LinuxException("bind", errno, path);
+            }
+            return fd;
+        });
+
+    /// <summary>
+    /// Calls <paramref name="use"/> with <paramref name="path"/>, or, when it is too long for a socket address, with
+    /// <c>/proc/self/fd/N/NAME</c> over a descriptor of its directory (which the kernel resolves the same way).
+    /// </summary>
+    private static int WithShortPath(string path, Func<string, int> use)
+    {
+        if (Encoding.UTF8.GetByteCount(path) < 108) return use(path);
+        var dir = Path.GetDirectoryName(path);
+        if (string.IsNullOrEmpty(dir)) return use(path);
+        var dirFd = Fd.TryOpen(dir, Fd.O_PATH | Fd.O_DIRECTORY, out var errno);
+        if (dirFd < 0) throw new LinuxException("open", errno, dir);
+        try { return use($"/proc/self/fd/{dirFd}/{Path.GetFileName(path)}"); }
+        finally { Fd.Close(dirFd); }
     }
 
     /// <summary>accept4(2) of one connection (close-on-exec); -1 when none is pending on a non-blocking socket.</summary>

@@ -12,14 +12,21 @@ public static class ContainerRunCommand
 {
     public static int Run(GlobalOptions g, string[] args)
     {
-        var p = Parser("run").Flag("detach", "d").Parse(args, stopAtFirstPositional: true);
-        p.Require(1, "an image is required: berth run [flags] IMAGE [COMMAND [ARG…]]");
-        var options = Options(p);
-        var engine = g.Engine();
+        DockerArgs p;
+        RunOptions options;
+        ContainerEngine engine;
         ContainerRecord record;
-        try { record = engine.CreateAsync(options).GetAwaiter().GetResult(); }
-        catch (EngineException e)
+        try
         {
+            p = Parser("run").Flag("detach", "d").Parse(args, stopAtFirstPositional: true);
+            p.Require(1, "an image is required: berth run [flags] IMAGE [COMMAND [ARG…]]");
+            options = Options(p);
+            engine = g.Engine();
+            record = engine.CreateAsync(options).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is EngineException or UsageException)
+        {
+            // As docker run: 125 when the container could not even be made.
             g.Log("error", e.Message);
             return 125;
         }

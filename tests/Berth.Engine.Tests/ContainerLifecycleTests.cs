@@ -1,0 +1,286 @@
+using Berth.Testing;
+
+namespace Berth.Engine.Tests;
+
+public sealed class ContainerLifecycleTests : IDisposable
+{
+    private readonly EngineHarness _h = new();
+
+    public void Dispose() => _h.Dispose();
+
+    [RequiresRootFact]
+    public void Run_WithRm_PrintsOutputExitsWithItsCodeAndLeavesNothing()
+    {
+        var result = _h.Run("run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("out\n", result.Stdout);
+        Assert.Equal("err\n", result.Stderr);
+        Assert.Empty(_h.ContainerDirs());
+        Assert.Empty(_h.Mounts());
+        Assert.Equal("", _h.Ok("ps", "-aq").Stdout);
+        Assert.Empty(Directory.GetDirectories(_h.Cli.Root));
+    }
+
+    [RequiresRootFact]
+    public void Run_ImageDefaultCommand_RunsItWithStdinClosed()
+    {
+        var result = _h.Run("run", "--rm", "busybox");
+
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [RequiresRootFact]
+    public void Run_Interactive_PassesStdinThrough()
+    {
+        var result = _h.RunWithStdin("line one\nline two\n", "run", "--rm", "-i", "busybox", "sh", "-c", "cat; echo done");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("line one\nline two\ndone\n", result.Stdout);
+    }
+
+    [RequiresRootFact]
+    public void Run_Detached_PsLogsStopRmBehaveAsDocker()
+    {
+        // A shell as PID 1 has no default action for SIGTERM: it traps it to exit as a program would.
+        var id = _h.Ok("run", "-d", "--name", "ticker", "busybox", "sh", "-c", "trap 'exit 143' TERM; echo started; while :; do sleep 0.1; done").Stdout.Trim();
+
+        Assert.Matches("^[0-9a-f]{64}$", id);
+        EngineHarness.WaitUntil(() => _h.Run("logs", "ticker").Stdout == "started\n", "the container's first line in its log");
+        var ps = _h.Ok("ps").Stdout;
+        Assert.Contains(id[..12], ps);
+        Assert.Contains("Up ", ps);
+        Assert.Contains("ticker", ps);
+        Assert.Equal("running", _h.Status(id[..8]));
+
+        Assert.Equal("ticker\n", _h.Ok("stop", "-t", "1", "ticker").Stdout);
+        Assert.Equal("exited", _h.Status("ticker"));
+        Assert.Equal(143, (int)_h.Inspect("ticker")["state"]!["exitCode"]!);
+        Assert.Equal("", _h.Ok("ps", "-q").Stdout);
+        Assert.Contains("Exited (143)", _h.Ok("ps", "-a").Stdout);
+        Assert.Empty(_h.Mounts());
+
+        _h.Ok("rm", "ticker");
+        Assert.Empty(_h.ContainerDirs());
+    }
+
+    [RequiresRootFact]
+    public void Stop_ProcessIgnoringSignal_IsKilledAfterTimeout()
+    {
+        // sh as PID 1 has no handler for SIGTERM: the kernel drops it, so only SIGKILL ends it.
+        _h.Ok("run", "-d", "--name", "stubborn", "busybox", "sh", "-c", "while true; do sleep 1; done");
+
+        _h.Ok("stop", "-t", "1", "stubborn");
+
+        Assert.Equal(137, (int)_h.Inspect("stubborn")["state"]!["exitCode"]!);
+    }
+
+    [RequiresRootFact]
+    public void Start_ExitedContainer_RunsAgainKeepingItsFiles()
+    {
+        _h.Ok("run", "--name", "again", "busybox", "sh", "-c", "echo x >> /counter; wc -l < /counter");
+
+        _h.Ok("start", "again");
+        EngineHarness.WaitUntil(() => _h.Status("again") == "exited", "the second run to end");
+
+        Assert.Equal("1\n2\n", _h.Ok("logs", "again").Stdout.Replace(" ", "", StringComparison.Ordinal));
+    }
+
+    [RequiresRootFact]
+    public void Kill_SendsSignalAndRecordsIt()
+    {
+        _h.Ok("run", "-d", "--name", "victim", "busybox", "sh", "-c", "trap 'exit 130' INT; while :; do sleep 0.1; done");
+
+        _h.Ok("kill", "-s", "INT", "victim");
+        EngineHarness.WaitUntil(() => _h.Status("victim") == "exited", "the container to exit");
+
+        Assert.Equal(130, (int)_h.Inspect("victim")["state"]!["exitCode"]!);
+        var events = _h.Ok("system", "events", "--no-follow").Stdout;
+        Assert.Contains("container kill", events);
+        Assert.Contains("exitCode=130", events);
+    }
+
+    [RequiresRootFact]
+    public void Rm_RunningContainer_NeedsForce()
+    {
+        _h.Ok("run", "-d", "--name", "busy", "busybox", "sleep", "1000");
+
+        var refused = _h.Run("rm", "busy");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("it is running", refused.Stderr);
+        Assert.Equal("running", _h.Status("busy"));
+
+        _h.Ok("rm", "-f", "busy");
+        Assert.Empty(_h.ContainerDirs());
+        Assert.Empty(_h.Mounts());
+        Assert.Empty(Directory.GetDirectories(_h.Cli.Root));
+    }
+
+    [RequiresRootFact]
+    public void Exec_RunsInTheContainerWithItsEnvironment()
+    {
+        _h.Ok("run", "-d", "--name", "host", "-e", "GREETING=hello", "busybox", "sleep", "1000");
+
+        var ps = _h.Ok("exec", "host", "sh", "-c", "echo $GREETING $EXTRA; ps -o pid,args");
+        var asUser = _h.Ok("exec", "-u", "app", "-e", "EXTRA=x", "host", "sh", "-c", "id -u; echo $EXTRA");
+        var stdin = _h.RunWithStdin("piped\n", "exec", "-i", "host", "cat");
+        var code = _h.Run("exec", "host", "sh", "-c", "exit 7");
+
+        Assert.StartsWith("hello\n", ps.Stdout);
+        Assert.Contains("sleep 1000", ps.Stdout);
+        Assert.Equal("1000\nx\n", asUser.Stdout);
+        Assert.Equal("piped\n", stdin.Stdout);
+        Assert.Equal(7, code.ExitCode);
+    }
+
+    [RequiresRootFact]
+    public void Exec_StoppedContainer_IsRefused()
+    {
+        _h.Ok("run", "--name", "done", "busybox", "true");
+
+        var result = _h.Run("exec", "done", "true");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("not running", result.Stderr);
+    }
+
+    [RequiresRootFact]
+    public void Top_ShowsTheProcessTree()
+    {
+        _h.Ok("run", "-d", "--name", "tree", "busybox", "sh", "-c", "sleep 1000 & wait");
+        EngineHarness.WaitUntil(() => _h.Ok("top", "tree").Stdout.Contains("sleep 1000", StringComparison.Ordinal), "sleep to show in top");
+
+        var lines = _h.Ok("top", "tree").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.StartsWith("PID", lines[0]);
+        Assert.EndsWith("sh -c sleep 1000 & wait", lines[1]);
+        Assert.EndsWith("\\_ sleep 1000", lines[2]);
+    }
+
+    [RequiresRootFact]
+    public void Stats_NoStream_ShowsMemoryAndPids()
+    {
+        _h.Ok("run", "-d", "--name", "measured", "--memory", "64m", "busybox", "sleep", "1000");
+
+        var lines = _h.Ok("stats", "--no-stream", "measured").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("/ 64MiB", lines[1]);
+        Assert.EndsWith(" 1", lines[1].TrimEnd());
+    }
+
+    [RequiresRootFact]
+    public void Names_AreUniqueAndIdPrefixesWork()
+    {
+        var id = _h.Ok("run", "--name", "one", "busybox", "true").Stdout;
+        _ = id;
+        var taken = _h.Run("run", "--name", "one", "busybox", "true");
+        var invalid = _h.Run("run", "--name", "no/slashes", "busybox", "true");
+        var fullId = (string)_h.Inspect("one")["id"]!;
+
+        Assert.Equal(125, taken.ExitCode);
+        Assert.Contains("already in use", taken.Stderr);
+        Assert.Equal(125, invalid.ExitCode);
+        Assert.Contains("invalid container name", invalid.Stderr);
+        Assert.Equal("one", (string)_h.Inspect(fullId[..5])["name"]!);
+        Assert.Single(_h.ContainerDirs());
+    }
+
+    [RequiresRootFact]
+    public void Run_MissingCommandUserOrImage_FailsWithDockersCodesAndLeavesNothing()
+    {
+        var noCommand = _h.Run("run", "--rm", "busybox", "no-such-program");
+        var noUser = _h.Run("run", "--rm", "-u", "nobody-here", "busybox", "true");
+        var noImage = _h.Run("run", "--rm", "no-such-image");
+
+        Assert.Equal(127, noCommand.ExitCode);
+        Assert.Contains("no-such-program", noCommand.Stderr);
+        Assert.Equal(126, noUser.ExitCode);
+        Assert.Contains("unable to find user nobody-here", noUser.Stderr);
+        Assert.Equal(125, noImage.ExitCode);
+        Assert.Contains("no such image: no-such-image", noImage.Stderr);
+        Assert.Empty(_h.ContainerDirs());
+        Assert.Empty(_h.Mounts());
+    }
+
+    [RequiresRootTheory]
+    [InlineData("--memory", "1k", "minimum memory limit")]
+    [InlineData("--cpus", "0", "--cpus")]
+    [InlineData("--restart", "sometimes", "invalid restart policy")]
+    [InlineData("-v", "relative:/data", "host path must be absolute")]
+    [InlineData("-v", "/tmp:/", "other than /")]
+    [InlineData("--network", "bridge", "only none and host")]
+    [InlineData("-w", "relative", "absolute path")]
+    [InlineData("--stop-signal", "SIGNOPE", "--stop-signal")]
+    public void Run_BadOption_IsRefusedBeforeAnythingIsMade(string flag, string value, string message)
+    {
+        var result = _h.Run("run", "--rm", flag, value, "busybox", "true");
+
+        Assert.Equal(125, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.Empty(_h.ContainerDirs());
+    }
+
+    [RequiresRootFact]
+    public void Run_RmWithRestart_IsAUsageError()
+    {
+        var result = _h.Run("run", "--rm", "--restart", "always", "busybox", "true");
+
+        Assert.Equal(125, result.ExitCode);
+        Assert.Contains("--rm and --restart", result.Stderr);
+        Assert.Empty(_h.ContainerDirs());
+    }
+
+    [RequiresRootFact]
+    public void Restart_OnFailure_RestartsUpToItsLimit()
+    {
+        _h.Ok("run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo attempt; exit 1");
+
+        EngineHarness.WaitUntil(() => _h.Status("flaky") == "exited" && (int)_h.Inspect("flaky")["state"]!["restartCount"]! == 2, "two restarts, then the end");
+
+        Assert.Equal("attempt\nattempt\nattempt\n", _h.Ok("logs", "flaky").Stdout);
+        Assert.Equal(1, (int)_h.Inspect("flaky")["state"]!["exitCode"]!);
+    }
+
+    [RequiresRootFact]
+    public void Restart_Always_StopsWhenAUserStopsIt()
+    {
+        _h.Ok("run", "-d", "--name", "phoenix", "--restart", "always", "busybox", "sh", "-c", "sleep 0.2; exit 0");
+        EngineHarness.WaitUntil(() => (int)_h.Inspect("phoenix")["state"]!["restartCount"]! >= 1, "a restart");
+
+        _h.Ok("stop", "-t", "1", "phoenix");
+        Thread.Sleep(500);
+
+        Assert.Equal("exited", _h.Status("phoenix"));
+        Assert.DoesNotContain("phoenix", _h.Ok("ps").Stdout);
+    }
+
+    [RequiresRootFact]
+    public void Events_RecordTheLifecycleInOrderWithTheExitCode()
+    {
+        var id = _h.Ok("run", "-d", "--name", "evented", "busybox", "sh", "-c", "exit 4").Stdout.Trim();
+        EngineHarness.WaitUntil(() => _h.Status("evented") == "exited", "the exit");
+        _h.Ok("rm", "evented");
+
+        var events = _h.Engine.Events.Read().Where(e => e.Subject == id).ToList();
+
+        Assert.Equal(["create", "start", "die", "destroy"], events.Select(e => e.Action));
+        Assert.Equal(4, events[2].ExitCode);
+        Assert.True(events.Zip(events.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
+        Assert.Contains(_h.Engine.Events.Read(), e => e.Type == "image" && e.Action == "load" && e.Subject == "docker.io/library/busybox:latest");
+    }
+
+    [RequiresRootFact]
+    public void ShimKilled_ContainerShowsDeadAndRmCleansUp()
+    {
+        _h.Ok("run", "-d", "--name", "orphan", "busybox", "sleep", "1000");
+        var shim = (int)_h.Inspect("orphan")["state"]!["shimPid"]!;
+
+        Berth.Linux.Signals.Kill(shim, Berth.Linux.Signals.SIGKILL);
+        EngineHarness.WaitUntil(() => _h.Status("orphan") == "dead", "the container to show dead");
+
+        _h.Ok("rm", "-f", "orphan");
+        Assert.Empty(_h.ContainerDirs());
+        Assert.Empty(_h.Mounts());
+    }
+}
