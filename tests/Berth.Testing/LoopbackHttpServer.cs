@@ -111,6 +111,9 @@ public sealed class LoopbackHttpServer : IDisposable
         while (!EndsWithBlankLine(head))
         {
             if (await stream.ReadAsync(one, _stop.Token).ConfigureAwait(false) == 0) return null;
+            // Not HTTP (a TLS handshake from a client trying HTTPS first): drop the connection, as the client's
+            // handshake would otherwise wait for an answer that never comes.
+            if (head.Length == 0 && !char.IsAsciiLetterUpper((char)one[0])) return null;
             head.WriteByte(one[0]);
             if (head.Length > 64 << 10) throw new IOException("request head larger than 64 KiB");
         }

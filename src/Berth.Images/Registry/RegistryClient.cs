@@ -213,7 +213,12 @@ public sealed class RegistryClient : IDisposable
         }
         catch (Exception e) when (RetryPolicy.IsTransient(e, cancellationToken))
         {
-            var message = e is TransientRegistryException ? e.Message : $"{what}: {RegistryTransport.Message(e)}";
+            var message = e switch
+            {
+                TransientRegistryException => e.Message,
+                IOException => $"{what}: the transfer broke off: {RegistryTransport.Message(e)}",
+                _ => $"{what}: {RegistryTransport.Message(e)}",
+            };
             throw new ImageException($"{message} (tried {_transport.Retry.MaxAttempts} times)", e);
         }
     }

@@ -62,7 +62,9 @@ internal sealed class RegistryTransport : IDisposable
                 }
                 catch (Exception e) when (RetryPolicy.IsTransient(e, cancellationToken))
                 {
-                    throw new ImageException($"cannot reach registry {domain} at {https}: {Message(e)} (a registry that serves plain HTTP must be listed as insecure)", e);
+                    var hint = e is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError }
+                        ? " (a registry that serves plain HTTP must be listed as insecure)" : "";
+                    throw new ImageException($"cannot reach registry {domain} at {https}: {Message(e)}{hint}", e);
                 }
             }
             else
@@ -187,7 +189,8 @@ internal sealed class RegistryTransport : IDisposable
         var parts = new List<string>();
         for (var x = e; x is not null; x = x.InnerException)
         {
-            if (!parts.Contains(x.Message)) parts.Add(x.Message);
+            // Inner messages often repeat within the outer one ("Connection refused (host:port)" over "Connection refused").
+            if (!parts.Any(p => p.Contains(x.Message, StringComparison.Ordinal))) parts.Add(x.Message);
         }
         return string.Join(": ", parts);
     }

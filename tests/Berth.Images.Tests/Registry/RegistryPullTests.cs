@@ -182,4 +182,41 @@ public sealed class RegistryPullTests : IDisposable
         Assert.Equal([PullProgressState.AlreadyExists], progress.Reports.Where(r => r.Layer == kept.Digest).Select(r => r.State));
         Assert.Equal(PullProgressState.Complete, progress.Reports.Last(r => r.Layer == image.Layers[1].Descriptor.Digest).State);
     }
+
+    /// <summary>A client that reaches the local registry under the name registry.test (no DNS involved: the name is only mapped to 127.0.0.1 when connecting).</summary>
+    private RegistryClient ClientByName(params string[] insecure)
+        => new(new RegistryClientOptions
+        {
+            InsecureRegistries = insecure,
+            ConnectTo = (host, port) => host == "registry.test" ? ("127.0.0.1", _registry.Port) : (host, port),
+            MaxAttempts = 1,
+        });
+
+    [Fact]
+    public async Task PullAsync_PlainHttpRegistryNotLoopbackAndNotListed_RefusedWithoutSpeakingHttp()
+    {
+        TestImage.Seed(_registry, "app", "v1", TestImage.Random(Platform.Default));
+        using var client = ClientByName();
+        var reference = ImageReference.Parse($"registry.test:{_registry.Port}/app:v1");
+        var logBefore = _registry.ReadLog().Length;
+
+        var e = await Assert.ThrowsAsync<ImageException>(() => client.PullAsync(reference, _store));
+
+        Assert.StartsWith($"cannot reach registry registry.test:{_registry.Port} at https://registry.test:{_registry.Port}/", e.Message, StringComparison.Ordinal);
+        Assert.Contains("must be listed as insecure", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("http.request.uri", _registry.ReadLog()[logBefore..], StringComparison.Ordinal);
+        Assert.Empty(_store.Content.List());
+    }
+
+    [Fact]
+    public async Task PullAsync_PlainHttpRegistryListedAsInsecure_Works()
+    {
+        var image = TestImage.Random(Platform.Default);
+        TestImage.Seed(_registry, "app", "v1", image);
+        using var client = ClientByName($"registry.test:{_registry.Port}");
+
+        var result = await client.PullAsync(ImageReference.Parse($"registry.test:{_registry.Port}/app:v1"), _store);
+
+        Assert.Equal(image.Manifest.Digest, result.Manifest.Digest);
+    }
 }
