@@ -183,6 +183,22 @@ public sealed class RegistryPullTests : IDisposable
         Assert.Equal(PullProgressState.Complete, progress.Reports.Last(r => r.Layer == image.Layers[1].Descriptor.Digest).State);
     }
 
+    [Fact]
+    public async Task PullAsync_CancelledWhileDownloading_LeavesNoPartialBlobAndNoName()
+    {
+        var image = TestImage.Random(Platform.Default, layers: 3, size: 2 << 20);
+        TestImage.Seed(_registry, "big", "1", image);
+        using var cancel = new CancellationTokenSource();
+        var progress = new CancelOnFirstBytes(cancel);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.PullAsync(Ref("big:1"), _store, progress: progress, cancellationToken: cancel.Token));
+
+        Assert.Empty(_store.List());
+        Assert.False(_store.Content.Exists(image.Manifest.Digest));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_storeDir, "ingest")));
+        Assert.All(_store.Content.List(), d => Assert.Equal(d, Digest.Of(File.ReadAllBytes(_store.Content.PathOf(d)))));
+    }
+
     /// <summary>A client that reaches the local registry under the name registry.test (no DNS involved: the name is only mapped to 127.0.0.1 when connecting).</summary>
     private RegistryClient ClientByName(params string[] insecure)
         => new(new RegistryClientOptions
@@ -218,5 +234,14 @@ public sealed class RegistryPullTests : IDisposable
         var result = await client.PullAsync(ImageReference.Parse($"registry.test:{_registry.Port}/app:v1"), _store);
 
         Assert.Equal(image.Manifest.Digest, result.Manifest.Digest);
+    }
+
+    /// <summary>Cancels the pull as soon as a layer has some bytes in, mid-download.</summary>
+    private sealed class CancelOnFirstBytes(CancellationTokenSource cancel) : IProgress<PullProgress>
+    {
+        public void Report(PullProgress value)
+        {
+            if (value.State == PullProgressState.Downloading && value.Done > 0 && value.Done < value.Total) cancel.Cancel();
+        }
     }
 }
