@@ -24,8 +24,8 @@ public sealed class RegistryClient : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (such as <see cref="RegistryClientOptions.MaxAttempts"/> below 1).</exception>
     public RegistryClient(RegistryClientOptions? options = null) => _transport = new RegistryTransport(options ?? new RegistryClientOptions());
 
-    /// <summary>How many tokens the client fetched from token servers (each is kept until it expires).</summary>
-    public int TokensFetched => _transport.Auth.TokensFetched;
+    /// <summary>How many tokens the client fetched from token servers (each is kept until it expires); tests check the cache with it.</summary>
+    internal int TokensFetched => _transport.Auth.TokensFetched;
 
     /// <inheritdoc/>
     public void Dispose() => _transport.Dispose();

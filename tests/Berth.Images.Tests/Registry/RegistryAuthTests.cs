@@ -67,6 +67,21 @@ public sealed class RegistryAuthTests : IDisposable
     }
 
     [Fact]
+    public async Task PushAsync_CredentialsFromADockerConfigFile_LogIn()
+    {
+        var registry = BasicRegistry();
+        var image = await LocalImageAsync("app:1");
+        var config = Path.Combine(_storeDir, "config.json");
+        var auth = Convert.ToBase64String("alice:wonderland"u8);
+        await File.WriteAllTextAsync(config, $$$"""{"auths": {"http://{{{registry.Host}}}": {"auth": "{{{auth}}}"} } }""");
+        var client = Own(new RegistryClient(new RegistryClientOptions { Credentials = RegistryCredentials.Load(config) }));
+
+        var pushed = await client.PushAsync(ImageReference.Parse("app:1"), ImageReference.Parse($"{registry.Host}/team/app:1"), _store);
+
+        Assert.Equal(image.Manifest.Digest, pushed.Manifest.Digest);
+    }
+
+    [Fact]
     public async Task PushAsync_BasicAuthWithoutCredentials_RefusedSayingNoneAreKnown()
     {
         var registry = BasicRegistry();
