@@ -41,6 +41,8 @@ public static class Cli
         ["image"] = ImageCommand.Run,
         ["images"] = (g, a) => ImageCommand.Run(g, ["ls", .. a]),
         ["load"] = (g, a) => ImageCommand.Run(g, ["load", .. a]),
+        ["pull"] = (g, a) => ImageCommand.Run(g, ["pull", .. a]),
+        ["push"] = (g, a) => ImageCommand.Run(g, ["push", .. a]),
         ["tag"] = (g, a) => ImageCommand.Run(g, ["tag", .. a]),
         ["rmi"] = (g, a) => ImageCommand.Run(g, ["rm", .. a]),
         ["logs"] = LogsCommand.Run,
@@ -164,7 +166,7 @@ public static class Cli
           inspect NAME...      print containers or images as JSON
           stats [CONTAINER...] CPU, memory and pids (--no-stream: once)
           top CONTAINER        the container's process tree
-          image                load, ls, inspect, tag, rm, prune images (also: images, load, tag, rmi)
+          image                pull, push, load, ls, inspect, tag, rm, prune images (also: pull, push, images, load, tag, rmi)
           system               df (disk usage), prune (stopped containers, unused image data), events
 
         OCI runtime (runc's command line; state in --root, default /run/berth):

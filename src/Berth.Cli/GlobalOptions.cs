@@ -21,6 +21,9 @@ public sealed class GlobalOptions
         DataRoot = DataRoot,
         RuntimeRoot = Root,
         CgroupParent = Environment.GetEnvironmentVariable("BERTH_CGROUP_PARENT") is { Length: > 0 } p ? p : null,
+        RegistryConfig = Environment.GetEnvironmentVariable("BERTH_CONFIG") is { Length: > 0 } c ? c
+            : Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? Path.Combine(home, ".docker", "config.json") : null,
+        InsecureRegistries = (Environment.GetEnvironmentVariable("BERTH_INSECURE_REGISTRIES") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
     });
 
     /// <summary>The runtime over this root, logging warnings.</summary>

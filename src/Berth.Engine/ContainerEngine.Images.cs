@@ -21,6 +21,20 @@ public sealed partial class ContainerEngine
         return await ReadImageAsync(reference, descriptor, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Whether <paramref name="text"/> names an image in the store (false for a reference that is not valid).</summary>
+    public bool HasImage(string text)
+    {
+        try
+        {
+            ResolveImageAsync(text).GetAwaiter().GetResult();
+            return true;
+        }
+        catch (EngineException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Every named image: its names and what they resolve to, one entry per name.</summary>
     public async Task<IReadOnlyList<(ImageReference Reference, ResolvedImage Image)>> ListImagesAsync(CancellationToken cancellationToken = default)
     {

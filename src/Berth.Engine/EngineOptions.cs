@@ -17,4 +17,10 @@ public sealed class EngineOptions
 
     /// <summary>The cgroup under which containers' cgroups are made (default: the caller's own).</summary>
     public string? CgroupParent { get; init; }
+
+    /// <summary>Registry credentials, a file shaped as Docker's <c>config.json</c>; null for none.</summary>
+    public string? RegistryConfig { get; init; }
+
+    /// <summary>Registries (<c>host[:port]</c>) that may be reached over plain HTTP besides loopback ones.</summary>
+    public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
 }

@@ -22,6 +22,13 @@ public static class ContainerRunCommand
             p.Require(1, "an image is required: berth run [flags] IMAGE [COMMAND [ARG…]]");
             options = Options(p);
             engine = g.Engine();
+            var pull = p.Get("pull") ?? "missing";
+            if (pull is not ("missing" or "always" or "never")) throw new UsageException($"run: --pull \"{pull}\" must be missing, always or never");
+            if (pull == "always" || (pull == "missing" && !engine.HasImage(options.Image)))
+            {
+                if (pull == "missing") Console.Error.WriteLine($"Unable to find image '{options.Image}' locally");
+                ImageCommand.Pull(engine, options.Image, Console.Error, quiet: false);
+            }
             record = engine.CreateAsync(options).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is EngineException or UsageException)
@@ -68,7 +75,7 @@ public static class ContainerRunCommand
         .Option("name").Option("env", "e").Option("env-file").Option("workdir", "w").Option("user", "u")
         .Option("memory", "m").Option("cpus").Option("pids-limit").Option("tmpfs").Option("volume", "v")
         .Option("entrypoint").Option("restart").Option("network", "net").Option("hostname", "h").Option("label", "l")
-        .Option("stop-signal").Option("stop-timeout");
+        .Option("stop-signal").Option("stop-timeout").Option("pull");
 
     /// <summary>Reads the parsed flags into <see cref="RunOptions"/>; checks what the command line alone can tell.</summary>
     public static RunOptions Options(DockerArgs p)

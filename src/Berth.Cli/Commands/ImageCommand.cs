@@ -8,7 +8,7 @@ public static class ImageCommand
 {
     public static int Run(GlobalOptions g, string[] args)
     {
-        if (args.Length == 0) throw new UsageException("image: give a command: load, ls, inspect, tag, rm or prune");
+        if (args.Length == 0) throw new UsageException("image: give a command: pull, push, load, ls, inspect, tag, rm or prune");
         var rest = args[1..];
         var engine = g.Engine();
         try
@@ -16,12 +16,14 @@ public static class ImageCommand
             return args[0] switch
             {
                 "load" => Load(engine, rest),
+                "pull" => Pull(engine, rest),
+                "push" => Push(engine, rest),
                 "ls" or "list" => List(engine, rest),
                 "inspect" => Inspect(engine, rest),
                 "tag" => Tag(engine, rest),
                 "rm" or "remove" => Remove(g, engine, rest),
                 "prune" => Prune(engine, rest),
-                _ => throw new UsageException($"image: unknown command \"{args[0]}\" (load, ls, inspect, tag, rm, prune)"),
+                _ => throw new UsageException($"image: unknown command \"{args[0]}\" (pull, push, load, ls, inspect, tag, rm, prune)"),
             };
         }
         catch (EngineException e)
@@ -38,6 +40,43 @@ public static class ImageCommand
         var result = engine.LoadAsync(path).GetAwaiter().GetResult();
         foreach (var name in result.Names) Console.Out.WriteLine("Loaded image: " + name);
         foreach (var id in result.Unnamed) Console.Out.WriteLine("Loaded image ID: " + id + " (it has no name: give it one with berth image tag)");
+        return 0;
+    }
+
+    private static int Pull(ContainerEngine engine, string[] args)
+    {
+        var p = new DockerArgs("image pull").Flag("quiet", "q").Option("platform").Parse(args);
+        if (p.Positional.Count != 1) throw new UsageException("image pull: give exactly one image");
+        Pull(engine, p.Positional[0], Console.Out, p.Has("quiet"), p.Get("platform"));
+        return 0;
+    }
+
+    /// <summary>Pulls with progress and Docker's closing lines; also what <c>run</c> does for a missing image.</summary>
+    public static void Pull(ContainerEngine engine, string name, TextWriter output, bool quiet, string? platform = null)
+    {
+        Berth.Images.Platform? chosen = null;
+        if (platform is not null)
+        {
+            try { chosen = Berth.Images.Platform.Parse(platform); }
+            catch (Berth.Images.ImageException e) { throw new UsageException("--platform: " + e.Message); }
+        }
+        var result = engine.PullAsync(name, new PullProgressView(output, quiet), chosen).GetAwaiter().GetResult();
+        if (quiet)
+        {
+            output.WriteLine(result.Reference.ToString());
+            return;
+        }
+        output.WriteLine("Digest: " + result.RepositoryDigest);
+        output.WriteLine("Status: Downloaded image for " + result.Reference.Familiar);
+    }
+
+    private static int Push(ContainerEngine engine, string[] args)
+    {
+        var p = new DockerArgs("image push").Flag("quiet", "q").Parse(args);
+        if (p.Positional.Count is < 1 or > 2) throw new UsageException("image push: give an image, and optionally where to push it");
+        var result = engine.PushAsync(p.Positional[0], p.Positional.Count > 1 ? p.Positional[1] : null).GetAwaiter().GetResult();
+        if (!p.Has("quiet")) Console.Out.WriteLine($"{result.Target.Familiar}: {result.BlobsUploaded} blobs pushed, {result.BlobsSkipped} already there");
+        Console.Out.WriteLine("digest: " + result.Manifest.Digest);
         return 0;
     }
 
