@@ -30,7 +30,14 @@ public sealed class EventLog
         {
             var written = e with { Sequence = LastSequence() + 1, Time = DateTimeOffset.UtcNow };
             var line = JsonSerializer.SerializeToUtf8Bytes(written, EngineJsonContext.Default.EngineEvent);
-            using var file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+            file.Seek(0, SeekOrigin.End);
+            // A line cut short by a crash mid-append is closed first, so that it does not swallow this one.
+            if (file.Length > 0)
+            {
+                file.Seek(-1, SeekOrigin.End);
+                if (file.ReadByte() != '\n') file.WriteByte((byte)'\n');
+            }
             file.Write(line);
             file.WriteByte((byte)'\n');
             return written;

@@ -191,7 +191,7 @@ public sealed class ContainerLifecycleTests : IDisposable
     {
         var noCommand = _h.Run("run", "--rm", "busybox", "no-such-program");
         var noUser = _h.Run("run", "--rm", "-u", "nobody-here", "busybox", "true");
-        var noImage = _h.Run("run", "--rm", "no-such-image");
+        var noImage = _h.Run("run", "--rm", "--pull", "never", "no-such-image");
 
         Assert.Equal(127, noCommand.ExitCode);
         Assert.Contains("no-such-program", noCommand.Stderr);
