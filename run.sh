@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds Berth and prepares what it needs on this machine.
 #
-# Today: build dependencies, the NativeAOT `berth` binary, and a busybox OCI
-# bundle to run a first container with. Each later part of the platform adds
+# Today: build dependencies, the NativeAOT `berth` binary, the busybox:latest
+# image (from Debian's busybox-static) loaded into the engine's store
+# (/var/lib/berth, or $BERTH_DATA_ROOT), and busybox OCI bundles for the
+# runtime's own command line. Each later part of the platform adds
 # one step function below and one line to main (order: deps, build, state,
 # services, host):
 #   start_postgres   project-local cluster under .state/postgres (initdb as
@@ -24,6 +26,9 @@ build() {
 
 prepare_state() {
     mkdir -p "$BERTH_STATE"
+    log "building the busybox:latest image and loading it into the engine's store"
+    build_busybox_image_archive "$BERTH_STATE/busybox-image.tar" busybox:latest
+    "$BERTH_BIN" image load -q -i "$BERTH_STATE/busybox-image.tar" >/dev/null
     log "building busybox bundle in ${BERTH_STATE#"$BERTH_REPO"/}/bundles/busybox"
     build_busybox_bundle "$BERTH_STATE/bundles/busybox" sh
     build_busybox_bundle "$BERTH_STATE/bundles/sleep" sleep 3600
@@ -33,7 +38,20 @@ print_usage() {
     local bin="${BERTH_BIN#"$BERTH_REPO"/}" root=".state/berth"
     cat <<USAGE
 
-Berth is built. Run a first container (as root):
+Berth is built, and busybox:latest is in its image store. As root:
+
+  $bin run --rm busybox echo hi
+  $bin run -it --rm busybox sh
+  $bin run -d --name web busybox httpd -f -p 8080
+  $bin ps
+  $bin logs web
+  $bin exec web ps
+  $bin top web
+  $bin stop web && $bin rm web
+  $bin images
+  $bin system df
+
+docs/engine.md has every verb and flag. The OCI runtime alone, on a bundle:
 
   $bin --root $root run --bundle .state/bundles/busybox demo
       busybox sh in fresh namespaces; its stdin is yours: try 'ps', 'hostname',

@@ -38,6 +38,7 @@ public static class ImageCommand
         var p = new DockerArgs("image load").Option("input", "i").Flag("quiet", "q").Parse(args);
         var path = p.Get("input") ?? (p.Positional.Count == 1 ? p.Positional[0] : throw new UsageException("image load: give the archive with -i FILE (a docker save archive or an OCI layout directory)"));
         var result = engine.LoadAsync(path).GetAwaiter().GetResult();
+        if (p.Has("quiet")) return 0;
         foreach (var name in result.Names) Console.Out.WriteLine("Loaded image: " + name);
         foreach (var id in result.Unnamed) Console.Out.WriteLine("Loaded image ID: " + id + " (it has no name: give it one with berth image tag)");
         return 0;
