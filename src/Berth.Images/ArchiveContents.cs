@@ -41,7 +41,14 @@ internal sealed class ArchiveContents
             while (entry is not null)
             {
                 if (++count > MaxEntries) throw new ImageException($"{format}: more than {MaxEntries} entries");
-                await contents.AddAsync(entry, store, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await contents.AddAsync(entry, store, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ImageException e) when (!e.Message.StartsWith(format + ":", StringComparison.Ordinal))
+                {
+                    throw new ImageException($"{format}: entry {entry.Name}: {e.Message}", e);
+                }
                 entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
             }
         }
