@@ -22,8 +22,8 @@ internal sealed class ArchiveContents
 
     private ArchiveContents(string format) => Format = format;
 
-    /// <summary>What the archive is called in messages (<c>docker-archive</c>, <c>oci-archive</c>…).</summary>
-    public string Format { get; }
+    /// <summary>What the archive is called in messages (<c>docker-archive</c>, <c>oci-archive</c>…), once its format is known.</summary>
+    public string Format { get; set; }
 
     /// <summary>
     /// Reads the rest of the archive from <paramref name="reader"/>, starting with <paramref name="first"/> when the

@@ -117,11 +117,46 @@ internal static class TestImages
         foreach (var (image, refName) in images)
         {
             var entry = new JsonObject { ["mediaType"] = image.Manifest.MediaType, ["digest"] = image.Manifest.Digest.ToString(), ["size"] = image.Manifest.Size };
-            if (refName is not null) entry["annotations"] = new JsonObject { ["org.opencontainers.image.ref.name"] = refName };
+            if (refName is not null)
+            {
+                // "ref|image name" stands for both annotations, as containerd and newer docker save write them.
+                var parts = refName.Split('|');
+                entry["annotations"] = parts.Length == 1
+                    ? new JsonObject { ["org.opencontainers.image.ref.name"] = refName }
+                    : new JsonObject { ["org.opencontainers.image.ref.name"] = parts[0], ["io.containerd.image.name"] = parts[1] };
+            }
             manifests.Add(entry);
         }
         items.Add(new TarItem("index.json", Encoding.UTF8.GetBytes(new JsonObject { ["schemaVersion"] = 2, ["manifests"] = manifests }.ToJsonString())));
         items.Add(new TarItem("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}"u8.ToArray()));
+        return items;
+    }
+
+    /// <summary>
+    /// The entries of a docker-archive (as <c>docker save</c> before version 25 writes it) of an image of uncompressed
+    /// layers: <c>HEX.json</c>, <c>ID/layer.tar</c> for each layer, <c>manifest.json</c>, <c>repositories</c>.
+    /// </summary>
+    public static List<TarItem> DockerArchive(TestImage image, params string[] repoTags)
+    {
+        var configName = Digest.Of(image.Config).Hex + ".json";
+        var items = new List<TarItem> { new(configName, image.Config) };
+        var layerNames = new JsonArray();
+        foreach (var tar in image.LayerTars)
+        {
+            var id = Digest.Of(tar).Hex;
+            items.Add(new TarItem(id + "/"));
+            items.Add(new TarItem(id + "/layer.tar", tar));
+            items.Add(new TarItem(id + "/VERSION", "1.0"u8.ToArray()));
+            layerNames.Add(id + "/layer.tar");
+        }
+        var manifest = new JsonArray(new JsonObject
+        {
+            ["Config"] = configName,
+            ["RepoTags"] = new JsonArray(repoTags.Select(t => (JsonNode)t).ToArray()),
+            ["Layers"] = layerNames,
+        });
+        items.Add(new TarItem("manifest.json", Encoding.UTF8.GetBytes(manifest.ToJsonString())));
+        items.Add(new TarItem("repositories", "{}"u8.ToArray()));
         return items;
     }
 
