@@ -72,7 +72,7 @@ public static class ImageArchive
         }
         catch (Exception e) when (TarDamage.IsDamage(e))
         {
-            throw new ImageException($"{What}: not a tar, or a damaged one: {e.Message}", e);
+            throw new ImageException($"{What}: not a tar, or a damaged or unsupported one: {e.Message}", e);
         }
     }
 
