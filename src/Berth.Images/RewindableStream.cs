@@ -6,26 +6,12 @@ namespace Berth.Images;
 /// format is told by its first bytes or first tar headers without reading the input twice. Disposing it leaves the
 /// inner stream open: its caller owns it.
 /// </summary>
-internal sealed class RewindableStream(Stream inner, int limit, string what) : Stream
+internal sealed class RewindableStream(Stream inner, int limit, string what) : ReadOnlyStream
 {
     private byte[] _recorded = new byte[Math.Min(limit, 4096)];
     private int _length;
     private int _replayAt = -1;
     private bool _recording = true;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>Reads continue from here on; what was remembered is dropped.</summary>
     public void Commit()
@@ -43,8 +29,6 @@ internal sealed class RewindableStream(Stream inner, int limit, string what) : S
         _replayAt = _length == 0 ? -1 : 0;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         if (Replay(buffer) is var replayed and > 0) return replayed;
@@ -53,9 +37,6 @@ internal sealed class RewindableStream(Stream inner, int limit, string what) : S
         return n;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (Replay(buffer.Span) is var replayed and > 0) return replayed;
@@ -63,16 +44,6 @@ internal sealed class RewindableStream(Stream inner, int limit, string what) : S
         Record(buffer.Span[..n]);
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     private int Replay(Span<byte> buffer)
     {
