@@ -21,13 +21,26 @@ public sealed class ImageArchiveFuzzTests : IDisposable
 
     public void Dispose() => TestPaths.DeleteDirectory(_storeDir);
 
-    private static byte[][] Seeds()
+    /// <summary>
+    /// The archives mutated: PAX tars built here (an OCI layout, a docker-archive, a root file system with links), and
+    /// the ustar archives Berth's own writers make.
+    /// </summary>
+    private async Task<byte[][]> Seeds()
     {
         var two = TestImages.Build([TestImages.SmallTar("etc/motd", "one"), TestImages.SmallTar("etc/issue", "two")], LayerCompression.None);
         var gzip = TestImages.Build([TestImages.SmallTar("etc/motd", "three")], LayerCompression.Gzip);
         var zstd = TestImages.Build([TestImages.SmallTar("etc/motd", "four")], LayerCompression.Zstd);
+        var source = new ImageStore(Path.Join(_storeDir, "source"));
+        foreach (var (digest, data) in gzip.Blobs.Concat(zstd.Blobs)) await source.Content.WriteAsync(data, digest);
+        (ImageReference, Descriptor)[] saved = [(ImageReference.Parse("d:1"), gzip.Manifest), (ImageReference.Parse("e:1"), zstd.Manifest)];
+        using var oci = new MemoryStream();
+        await OciArchiveWriter.WriteAsync(oci, source, saved);
+        using var docker = new MemoryStream();
+        await DockerArchiveWriter.WriteAsync(docker, source, saved);
         return
         [
+            oci.ToArray(),
+            docker.ToArray(),
             TestImages.Tar(TestImages.OciLayout((gzip, "docker.io/library/a:1"), (zstd, "b"))),
             TestImages.Tar(TestImages.DockerArchive(two, "c:1")),
             TestImages.Tar([new TarItem("./"), new TarItem("./etc/"), new TarItem("./etc/motd", "hi"u8.ToArray()),
@@ -109,7 +122,7 @@ public sealed class ImageArchiveFuzzTests : IDisposable
     [InlineData(2)]
     public async Task ImportAsync_MutatedArchives_OnlyEverImportedOrRefused(int seed)
     {
-        var seeds = Seeds();
+        var seeds = await Seeds();
         var random = new Random(seed);
         var options = new ArchiveImportOptions { Name = ImageReference.Parse("fuzz:1") };
         var imported = 0;
