@@ -190,6 +190,29 @@ public sealed class ArchiveWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task MultiPlatformIndex_OciKeepsItWholeDockerTakesTheHostsManifest()
+    {
+        var host = Zstd();
+        var other = Mixed();
+        foreach (var (digest, data) in host.Blobs.Concat(other.Blobs)) await _source.Content.WriteAsync(data, digest);
+        var index = ManifestWriter.Write(new ImageIndex(MediaTypes.OciIndex,
+        [
+            other.Manifest with { Platform = new Platform("linux", "s390x") },
+            host.Manifest with { Platform = Platform.Host },
+        ]));
+        var descriptor = new Descriptor(MediaTypes.OciIndex, await _source.Content.WriteAsync(index), index.Length);
+        var name = ImageReference.Parse("multi:1");
+
+        await ImageArchive.ImportAsync(new MemoryStream(await Oci(_source, (name, descriptor))), _target);
+        var docker = Entries(await Docker(_source, (name, descriptor)));
+
+        Assert.Equal(descriptor.Digest, _target.Resolve(name)?.Digest);
+        Assert.Equal(_source.Content.List().Select(d => d.Hex).Order(), _target.Content.List().Select(d => d.Hex).Order());
+        Assert.Contains(docker, e => e.Name == Digest.Of(host.Config).Hex + ".json");
+        Assert.DoesNotContain(docker, e => e.Name == Digest.Of(other.Config).Hex + ".json");
+    }
+
+    [Fact]
     public async Task DockerArchive_IndexOfOtherPlatformsOnly_RefusedNamingThem()
     {
         var image = Zstd();

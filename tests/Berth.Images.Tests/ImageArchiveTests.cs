@@ -76,6 +76,51 @@ public sealed class ImageArchiveTests : IDisposable
         Assert.Equal(image.Manifest.Digest, _store.Resolve(ImageReference.Parse("motd"))?.Digest);
     }
 
+    [Fact]
+    public async Task ImportAsync_DockerArchiveWithBlobsFolderOnly_ConfigReadFromTheBlobs()
+    {
+        // docker save from version 25 keeps configs and layers under blobs/sha256/ and names them so in manifest.json.
+        var image = TestImages.Build([TestImages.SmallTar("etc/motd", "one")], LayerCompression.None);
+        var config = Digest.Of(image.Config);
+        var layer = Digest.Of(image.LayerTars[0]);
+        var manifest = $"[{{\"Config\":\"blobs/sha256/{config.Hex}\",\"RepoTags\":[\"motd:25\"],\"Layers\":[\"blobs/sha256/{layer.Hex}\"]}}]";
+        var items = new List<TarItem>
+        {
+            new("blobs/"), new("blobs/sha256/"), new("blobs/sha256/" + config.Hex, image.Config), new("blobs/sha256/" + layer.Hex, image.LayerTars[0]),
+            new("manifest.json", System.Text.Encoding.UTF8.GetBytes(manifest)),
+        };
+
+        var result = await Import(TestImages.Tar(items));
+
+        Assert.Equal(ArchiveFormat.DockerArchive, result.Format);
+        Assert.NotNull(_store.Resolve(ImageReference.Parse("motd:25")));
+    }
+
+    [Fact]
+    public async Task ImportAsync_OciMultiPlatformIndex_NameOnTheIndex()
+    {
+        var amd = Small("amd64");
+        var arm = Small("arm64");
+        var index = ManifestWriter.Write(new ImageIndex(MediaTypes.OciIndex,
+        [
+            amd.Manifest with { Platform = new Platform("linux", "amd64") },
+            arm.Manifest with { Platform = new Platform("linux", "arm64", "v8") },
+        ]));
+        var indexDigest = Digest.Of(index);
+        var both = amd with
+        {
+            Blobs = new Dictionary<Digest, byte[]>(amd.Blobs.Concat(arm.Blobs)) { [indexDigest] = index },
+            Manifest = new Descriptor(MediaTypes.OciIndex, indexDigest, index.Length),
+        };
+
+        var result = await Import(TestImages.Tar(TestImages.OciLayout((both, "docker.io/team/multi:1"))));
+
+        var image = Assert.Single(result.Images);
+        Assert.Equal(indexDigest, image.Target.Digest);
+        Assert.Equal(indexDigest, _store.Resolve(ImageReference.Parse("team/multi:1"))?.Digest);
+        Assert.True(_store.Content.Exists(Digest.Of(arm.LayerBlobs[0])));
+    }
+
     [Theory]
     [InlineData(LayerCompression.None)]
     [InlineData(LayerCompression.Gzip)]
