@@ -87,6 +87,8 @@ internal sealed class ArchiveContents
 
     private async Task AddAsync(TarEntry entry, ContentStore store, CancellationToken cancellationToken)
     {
+        // A PAX global header's name means nothing (tar writers put a temporary path there).
+        if (entry.EntryType == TarEntryType.GlobalExtendedAttributes) return;
         var name = ArchivePaths.EntryName(entry.Name, Format);
         switch (entry.EntryType)
         {

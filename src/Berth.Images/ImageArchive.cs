@@ -10,7 +10,7 @@ namespace Berth.Images;
 /// <remarks>
 /// <para>The compression is told by the first bytes (<see cref="LayerStreams.Sniff"/>). The format is told by the first
 /// tar entries: as long as they are folders an image archive holds (<c>blobs/</c>, <c>blobs/sha256/</c>, a layer's
-/// <c>HEX/</c>, <c>./</c>) the decision waits; the first other entry decides. A name an image archive holds
+/// <c>HEX/</c>, <c>./</c>) or PAX global headers the decision waits; the first other entry decides. A name an image archive holds
 /// (<c>manifest.json</c>, <c>index.json</c>, <c>oci-layout</c>, <c>repositories</c>, <c>HEX.json</c>, <c>HEX.tar</c>,
 /// <c>HEX/layer.tar</c>, <c>blobs/sha256/HEX</c>…) makes it an image archive, read to the end; then <c>oci-layout</c>
 /// with <c>index.json</c> makes it an OCI layout (preferred when <c>manifest.json</c> is there too, as newer
@@ -51,7 +51,7 @@ public static class ImageArchive
             var seen = 0;
             TarEntry? first;
             while ((first = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false)) is not null
-                && first.EntryType == TarEntryType.Directory && IsArchiveFolder(first.Name))
+                && (first.EntryType == TarEntryType.GlobalExtendedAttributes || (first.EntryType == TarEntryType.Directory && IsArchiveFolder(first.Name))))
             {
                 seen++;
             }

@@ -72,6 +72,9 @@ public static class RootfsImporter
         var count = 0;
         while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
         {
+            // PAX global headers (git archive writes one) are metadata for the entries after them, not files; their
+            // names mean nothing (tar writers put a temporary path there).
+            if (entry.EntryType == TarEntryType.GlobalExtendedAttributes) continue;
             if (++count > MaxEntries) throw new ImageException($"{Format}: more than {MaxEntries} entries");
             var name = ArchivePaths.EntryName(entry.Name, Format);
             switch (entry.EntryType)

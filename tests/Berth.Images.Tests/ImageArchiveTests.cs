@@ -150,6 +150,22 @@ public sealed class ImageArchiveTests : IDisposable
     }
 
     [Fact]
+    public async Task ImportAsync_RootfsWithAPaxGlobalHeaderFirst_ImportedAsRootfs()
+    {
+        using var ms = new MemoryStream();
+        using (var w = new System.Formats.Tar.TarWriter(ms, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            // What git archive writes first.
+            w.WriteEntry(new System.Formats.Tar.PaxGlobalExtendedAttributesTarEntry(new Dictionary<string, string> { ["comment"] = "0123abcd" }));
+            w.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "etc/motd") { DataStream = new MemoryStream("hi"u8.ToArray()) });
+        }
+
+        var result = await Import(ms.ToArray(), "from-git");
+
+        Assert.Equal(ArchiveFormat.RootfsTarball, result.Format);
+    }
+
+    [Fact]
     public async Task ImportAsync_RootfsWithoutAName_RefusedAndNothingStored()
     {
         var e = await Assert.ThrowsAsync<ImageException>(() => Import(TestImages.SmallTar("etc/motd", "hi")));
