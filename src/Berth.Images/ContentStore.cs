@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Berth.Images;
 
 /// <summary>
@@ -72,6 +70,15 @@ public sealed class ContentStore
     }
 
     /// <summary>
+    /// Starts a blob that the caller pushes bytes into, with the same checks as
+    /// <see cref="WriteAsync(Stream, Digest?, long?, long, IProgress{long}?, CancellationToken)"/>; the caller commits
+    /// it (<see cref="BlobWriteStream.CommitAsync"/>) or disposes it to abandon it.
+    /// </summary>
+    /// <exception cref="ImageException"><paramref name="expectedSize"/> is negative.</exception>
+    public BlobWriteStream OpenWrite(Digest? expected = null, long? expectedSize = null, long maxSize = long.MaxValue)
+        => new(this, System.IO.Path.Combine(IngestDir, $"{Environment.ProcessId}-{Guid.NewGuid():N}"), expected, expectedSize, maxSize);
+
+    /// <summary>
     /// Writes the blob read from <paramref name="source"/> to the end. With <paramref name="expected"/> and
     /// <paramref name="expectedSize"/> (each optional) the blob must match them: reading stops as soon as it is
     /// longer than expected, and a blob that is shorter or hashes otherwise is refused. <paramref name="maxSize"/>
@@ -83,55 +90,15 @@ public sealed class ContentStore
         long maxSize = long.MaxValue, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var what = expected is { } e ? $"blob {e}" : "blob";
-        if (expectedSize is < 0) throw new ImageException($"{what}: a size of {expectedSize} bytes is not a size");
-        var limit = Math.Min(expectedSize ?? long.MaxValue, maxSize);
-        var temp = System.IO.Path.Combine(IngestDir, $"{Environment.ProcessId}-{Guid.NewGuid():N}");
-        try
+        await using var writer = OpenWrite(expected, expectedSize, maxSize);
+        var buffer = new byte[BufferSize];
+        int n;
+        while ((n = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {
-            Digest digest;
-            long written = 0;
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            await using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
-            {
-                var buffer = new byte[BufferSize];
-                int n;
-                while ((n = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    written += n;
-                    if (written > limit)
-                    {
-                        throw new ImageException(expectedSize is { } size && size <= maxSize
-                            ? $"{what} is longer than the {size} bytes it was said to be"
-                            : $"{what} is larger than the {maxSize} bytes allowed");
-                    }
-                    hash.AppendData(buffer, 0, n);
-                    await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-                    progress?.Report(written);
-                }
-                digest = Digest.FromHash(hash.GetHashAndReset());
-            }
-            if (expectedSize is { } expectedLength && written != expectedLength)
-                throw new ImageException($"{what} is {written} bytes, not the {expectedLength} it was said to be (truncated?)");
-            if (expected is { } want && want != digest)
-                throw new ImageException($"blob does not match its digest: expected {want}, got {digest}");
-            var path = PathOf(digest);
-            if (File.Exists(path)) return digest;
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            try
-            {
-                File.Move(temp, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another writer put the same blob in place first: the same bytes, by their digest.
-            }
-            return digest;
+            await writer.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            progress?.Report(writer.Written);
         }
-        finally
-        {
-            File.Delete(temp);
-        }
+        return await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes a blob held in memory (a manifest, a config).</summary>

@@ -31,13 +31,27 @@ public sealed class ImageStore
 
     /// <summary>Points <paramref name="reference"/> (which must carry a tag) at the manifest or index <paramref name="target"/>, which must be in the store.</summary>
     /// <exception cref="ImageException">The reference has no tag, or the manifest is not in the store.</exception>
-    public void Tag(ImageReference reference, Descriptor target)
+    public void Tag(ImageReference reference, Descriptor target) => Tag([(reference, target)]);
+
+    /// <summary>
+    /// Sets several names at once, under one lock: all of them or, when one cannot be set, none. Each reference must
+    /// carry a tag and each target be in the store.
+    /// </summary>
+    /// <exception cref="ImageException">A reference has no tag, or a manifest is not in the store; no name was set.</exception>
+    public void Tag(IReadOnlyCollection<(ImageReference Reference, Descriptor Target)> names)
     {
-        ArgumentNullException.ThrowIfNull(reference);
-        ArgumentNullException.ThrowIfNull(target);
-        if (reference.Tag is null) throw new ImageException($"cannot name an image {reference}: a name needs a tag");
-        if (!Content.Exists(target.Digest)) throw new ImageException($"cannot name {target.Digest} {reference.Familiar}: it is not in the store");
-        Update(names => names[reference.WithTag(reference.Tag).ToString()] = target);
+        ArgumentNullException.ThrowIfNull(names);
+        foreach (var (reference, target) in names)
+        {
+            ArgumentNullException.ThrowIfNull(reference);
+            ArgumentNullException.ThrowIfNull(target);
+            if (reference.Tag is null) throw new ImageException($"cannot name an image {reference}: a name needs a tag");
+            if (!Content.Exists(target.Digest)) throw new ImageException($"cannot name {target.Digest} {reference.Familiar}: it is not in the store");
+        }
+        Update(all =>
+        {
+            foreach (var (reference, target) in names) all[reference.WithTag(reference.Tag!).ToString()] = target;
+        });
     }
 
     /// <summary>Removes a name; false when there was no such name.</summary>

@@ -6,6 +6,20 @@ public sealed record Platform(string Os, string Architecture, string? Variant = 
     /// <summary>The platform Berth runs images for by default.</summary>
     public static readonly Platform Default = new("linux", "amd64");
 
+    /// <summary>This machine's platform, in the OCI (Go) names: <c>linux/amd64</c>, <c>linux/arm64</c>, <c>linux/arm/v7</c>…</summary>
+    public static Platform Host { get; } = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => new("linux", "amd64"),
+        System.Runtime.InteropServices.Architecture.Arm64 => new("linux", "arm64"),
+        System.Runtime.InteropServices.Architecture.Arm => new("linux", "arm", "v7"),
+        System.Runtime.InteropServices.Architecture.X86 => new("linux", "386"),
+        System.Runtime.InteropServices.Architecture.S390x => new("linux", "s390x"),
+        System.Runtime.InteropServices.Architecture.Ppc64le => new("linux", "ppc64le"),
+        System.Runtime.InteropServices.Architecture.RiscV64 => new("linux", "riscv64"),
+        System.Runtime.InteropServices.Architecture.LoongArch64 => new("linux", "loong64"),
+        var other => new("linux", other.ToString().ToLowerInvariant()),
+    };
+
     /// <summary>Parses <c>os/architecture[/variant]</c>.</summary>
     /// <exception cref="ImageException">Not of that form.</exception>
     public static Platform Parse(string text)

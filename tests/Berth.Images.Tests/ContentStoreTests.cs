@@ -135,6 +135,44 @@ public sealed class ContentStoreTests : IDisposable
         public void Report(long value) => report(value);
     }
 
+    [Fact]
+    public async Task OpenWrite_PushedInPiecesThenCommitted_KeptUnderItsDigest()
+    {
+        var data = Bytes(200_000);
+
+        Digest got;
+        await using (var writer = _store.OpenWrite(Digest.Of(data), data.Length))
+        {
+            writer.Write(data, 0, 1000);
+            await writer.WriteAsync(data.AsMemory(1000));
+            got = await writer.CommitAsync();
+        }
+
+        Assert.Equal(Digest.Of(data), got);
+        Assert.Equal(data, await File.ReadAllBytesAsync(_store.PathOf(got)));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Join(_root, "ingest")));
+    }
+
+    [Fact]
+    public async Task OpenWrite_DisposedWithoutCommit_NothingKept()
+    {
+        await using (var writer = _store.OpenWrite())
+            await writer.WriteAsync(Bytes(5000));
+
+        Assert.Empty(_store.List());
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Join(_root, "ingest")));
+    }
+
+    [Fact]
+    public void OpenWrite_PastItsExpectedSize_RefusedAtOnce()
+    {
+        using var writer = _store.OpenWrite(expectedSize: 10);
+
+        var e = Assert.Throws<ImageException>(() => writer.Write(Bytes(11)));
+
+        Assert.Contains("longer than the 10 bytes", e.Message, StringComparison.Ordinal);
+    }
+
     private sealed class CountingStream(Stream inner) : Stream
     {
         public long BytesRead { get; private set; }
