@@ -43,6 +43,8 @@ public static class Cli
         ["load"] = (g, a) => ImageCommand.Run(g, ["load", .. a]),
         ["pull"] = (g, a) => ImageCommand.Run(g, ["pull", .. a]),
         ["push"] = (g, a) => ImageCommand.Run(g, ["push", .. a]),
+        ["save"] = (g, a) => ImageCommand.Run(g, ["save", .. a]),
+        ["import"] = (g, a) => ImageCommand.Run(g, ["import", .. a]),
         ["tag"] = (g, a) => ImageCommand.Run(g, ["tag", .. a]),
         ["rmi"] = (g, a) => ImageCommand.Run(g, ["rm", .. a]),
         ["logs"] = LogsCommand.Run,
@@ -166,7 +168,8 @@ public static class Cli
           inspect NAME...      print containers or images as JSON
           stats [CONTAINER...] CPU, memory and pids (--no-stream: once)
           top CONTAINER        the container's process tree
-          image                pull, push, load, ls, inspect, tag, rm, prune images (also: pull, push, images, load, tag, rmi)
+          image                pull, push, load, import, save, ls, inspect, tag, rm, prune images
+                               (also: pull, push, load, import, save, images, tag, rmi)
           system               df (disk usage), prune (stopped containers, unused image data), events
 
         OCI runtime (runc's command line; state in --root, default /run/berth):

@@ -27,14 +27,22 @@ public sealed partial class ContainerEngine
             else
             {
                 await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 17, FileOptions.SequentialScan);
-                foreach (var image in await DockerArchiveReader.ImportAsync(file, Images.Content, cancellationToken).ConfigureAwait(false))
+                var imported = await ImageArchive.ImportAsync(file, Images, cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (var image in imported.Images)
                 {
-                    var configId = image.Manifest.Config.Digest.ToString();
-                    if (image.RepoTags.Count == 0) result.Unnamed.Add(configId);
-                    foreach (var tag in image.RepoTags)
-                        if (ParseName(tag) is { } reference) Name(reference, image.ManifestDescriptor, result, configId);
+                    if (image.Tags.Count == 0) result.Unnamed.Add(image.Target.Digest.ToString());
+                    foreach (var tag in image.Tags)
+                    {
+                        result.Names.Add(tag.Familiar);
+                        Events.Append(new EngineEvent { Type = "image", Action = "load", Subject = tag.ToString(), Image = image.Target.Digest.ToString() });
+                    }
                 }
             }
+            return result;
+        }
+        catch (ImageException e) when (e.Message.StartsWith("a root file system tarball", StringComparison.Ordinal))
+        {
+            throw new EngineException($"load {path}: it is a root file system tarball, not an image archive; make an image of it with berth image import FILE NAME", e);
         }
         catch (ImageException e)
         {
@@ -44,7 +52,59 @@ public sealed partial class ContainerEngine
         {
             throw new EngineException($"load {path}: {e.Message}", e);
         }
-        return result;
+    }
+
+    /// <summary>
+    /// Makes a one-layer image of a root file system tarball (plain, gzip or zstd; <c>berth image import</c>) named
+    /// <paramref name="name"/>, with the config <paramref name="options"/> gives; returns the name set.
+    /// </summary>
+    /// <exception cref="EngineException">A bad name, or a tarball that is damaged or hostile.</exception>
+    public async Task<ImageReference> ImportAsync(string path, string name, RootfsImportOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var reference = ParseReference(name);
+        if (reference.Tag is null) reference = reference.WithTag("latest");
+        try
+        {
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 17, FileOptions.SequentialScan);
+            await ImageArchive.ImportAsync(file, Images, new ArchiveImportOptions { Name = reference, Rootfs = options ?? new RootfsImportOptions() }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ImageException e)
+        {
+            throw new EngineException($"import {path}: {e.Message}", e);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            throw new EngineException($"import {path}: {e.Message}", e);
+        }
+        Events.Append(new EngineEvent { Type = "image", Action = "import", Subject = reference.ToString() });
+        return reference;
+    }
+
+    /// <summary>
+    /// Writes images to <paramref name="output"/> as a <c>docker save</c> archive, or an OCI layout tar when
+    /// <paramref name="oci"/> (<c>berth image save</c>).
+    /// </summary>
+    /// <exception cref="EngineException">No such image, or one whose blobs are missing or damaged.</exception>
+    public async Task SaveAsync(Stream output, IReadOnlyList<string> names, bool oci, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var images = new List<(ImageReference, Descriptor)>();
+        foreach (var name in names)
+        {
+            var reference = ParseReference(name);
+            if (reference.Tag is null && reference.Digest is null) reference = reference.WithTag("latest");
+            var target = Images.Resolve(reference) ?? throw new EngineException($"no such image: {reference.Familiar}");
+            images.Add((reference, target));
+        }
+        try
+        {
+            if (oci) await OciArchiveWriter.WriteAsync(output, Images, images, cancellationToken).ConfigureAwait(false);
+            else await DockerArchiveWriter.WriteAsync(output, Images, images, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (ImageException e)
+        {
+            throw new EngineException($"save: {e.Message}", e);
+        }
     }
 
     /// <summary>Gives the image <paramref name="source"/> names another name (<c>berth image tag</c>).</summary>

@@ -231,4 +231,57 @@ public sealed class ImageCommandTests : IDisposable
         Assert.Equal(125, result.ExitCode);
         Assert.Contains("no such image", result.Stderr);
     }
+
+    [RequiresRootTheory]
+    [InlineData("docker-archive")]
+    [InlineData("oci-archive")]
+    public void Save_ThenLoadElsewhere_RunsTheSameImage(string format)
+    {
+        var dir = TestPaths.NewDirectory("save");
+        _dirs.Add(dir);
+        var archive = Path.Combine(dir, "image.tar");
+        var id = ImageId("busybox");
+
+        _h.Ok("save", "--format", format, "-o", archive, "busybox");
+        using var other = new EngineHarness(loadBusybox: false);
+        var load = other.Ok("load", "-i", archive);
+
+        Assert.Contains("Loaded image: busybox:latest", load.Stdout);
+        Assert.Equal(id, (string)JsonNode.Parse(other.Ok("image", "inspect", "busybox").Stdout)!.AsArray()[0]!["Id"]!);
+        Assert.Equal("elsewhere\n", other.Ok("run", "--rm", "busybox", "echo", "elsewhere").Stdout);
+    }
+
+    [RequiresRootFact]
+    public void Save_NoSuchImage_LeavesNoFile()
+    {
+        var dir = TestPaths.NewDirectory("save");
+        _dirs.Add(dir);
+
+        var result = _h.Run("save", "-o", Path.Combine(dir, "x.tar"), "busybox", "nothing:here");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("no such image: nothing:here", result.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
+
+    [RequiresRootFact]
+    public void Import_RootfsTarball_MakesARunnableImageWithItsChanges()
+    {
+        var dir = TestPaths.NewDirectory("import");
+        _dirs.Add(dir);
+        var rootfs = Path.Combine(dir, "rootfs");
+        BusyboxRootfs.CreateAt(rootfs);
+        var tarball = Path.Combine(dir, "rootfs.tar.gz");
+        using (var file = File.Create(tarball))
+        using (var gz = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+            TarFile.CreateFromDirectory(rootfs, gz, includeBaseDirectory: false);
+
+        var id = _h.Ok("import", "-c", "CMD [\"sh\", \"-c\", \"echo imported as $(id -un) in $PWD\"]", "-c", "USER app", "-c", "WORKDIR /tmp", tarball, "mine/imported:1").Stdout.Trim();
+        var refused = _h.Run("load", "-i", tarball);
+
+        Assert.StartsWith("sha256:", id);
+        Assert.Equal("imported as app in /tmp\n", _h.Ok("run", "--rm", "mine/imported:1").Stdout);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("not an image archive; make an image of it with berth image import", refused.Stderr);
+    }
 }

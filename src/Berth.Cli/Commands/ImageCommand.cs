@@ -8,7 +8,7 @@ public static class ImageCommand
 {
     public static int Run(GlobalOptions g, string[] args)
     {
-        if (args.Length == 0) throw new UsageException("image: give a command: pull, push, load, ls, inspect, tag, rm or prune");
+        if (args.Length == 0) throw new UsageException("image: give a command: pull, push, load, import, save, ls, inspect, tag, rm or prune");
         var rest = args[1..];
         var engine = g.Engine();
         try
@@ -17,13 +17,15 @@ public static class ImageCommand
             {
                 "load" => Load(engine, rest),
                 "pull" => Pull(engine, rest),
+                "import" => Import(engine, rest),
+                "save" => Save(engine, rest),
                 "push" => Push(engine, rest),
                 "ls" or "list" => List(engine, rest),
                 "inspect" => Inspect(engine, rest),
                 "tag" => Tag(engine, rest),
                 "rm" or "remove" => Remove(g, engine, rest),
                 "prune" => Prune(engine, rest),
-                _ => throw new UsageException($"image: unknown command \"{args[0]}\" (pull, push, load, ls, inspect, tag, rm, prune)"),
+                _ => throw new UsageException($"image: unknown command \"{args[0]}\" (pull, push, load, import, save, ls, inspect, tag, rm, prune)"),
             };
         }
         catch (EngineException e)
@@ -69,6 +71,79 @@ public static class ImageCommand
         }
         output.WriteLine("Digest: " + result.RepositoryDigest);
         output.WriteLine("Status: Downloaded image for " + result.Reference.Familiar);
+    }
+
+    private static int Import(ContainerEngine engine, string[] args)
+    {
+        var p = new DockerArgs("image import").Option("change", "c").Option("platform").Parse(args);
+        if (p.Positional.Count != 2) throw new UsageException("image import: give a root file system tarball and a name: berth image import FILE NAME[:TAG]");
+        string? user = null, workdir = null;
+        List<string>? env = null, entrypoint = null, cmd = null;
+        foreach (var change in p.All("change"))
+        {
+            // Docker's --change takes Dockerfile instructions; these are the ones that set the config.
+            var space = change.IndexOf(' ', StringComparison.Ordinal);
+            var (instruction, value) = space > 0 ? (change[..space].ToUpperInvariant(), change[(space + 1)..].Trim()) : (change.ToUpperInvariant(), "");
+            switch (instruction)
+            {
+                case "USER": user = value; break;
+                case "WORKDIR": workdir = value; break;
+                case "ENV": (env ??= []).Add(value.Contains('=', StringComparison.Ordinal) ? value : value.Replace(' ', '=')); break;
+                case "ENTRYPOINT": entrypoint = CommandForm(value, "ENTRYPOINT"); break;
+                case "CMD": cmd = CommandForm(value, "CMD"); break;
+                default: throw new UsageException($"image import: --change \"{change}\": only USER, WORKDIR, ENV, ENTRYPOINT and CMD are supported");
+            }
+        }
+        Berth.Images.Platform? platform = null;
+        if (p.Get("platform") is { } pl)
+        {
+            try { platform = Berth.Images.Platform.Parse(pl); }
+            catch (Berth.Images.ImageException e) { throw new UsageException("image import: --platform: " + e.Message); }
+        }
+        var name = engine.ImportAsync(p.Positional[0], p.Positional[1], new Berth.Images.RootfsImportOptions
+        {
+            User = user, WorkingDir = workdir, Env = env, Entrypoint = entrypoint, Cmd = cmd, Platform = platform,
+        }).GetAwaiter().GetResult();
+        Console.Out.WriteLine(engine.ResolveImageAsync(name.ToString()).GetAwaiter().GetResult().Id);
+        return 0;
+    }
+
+    /// <summary>A Dockerfile command: the JSON form (<c>["sh", "-c", "x"]</c>), or the shell form run by <c>/bin/sh -c</c>.</summary>
+    private static List<string> CommandForm(string value, string instruction)
+    {
+        if (!value.StartsWith('[')) return ["/bin/sh", "-c", value];
+        try
+        {
+            using var doc = JsonDocument.Parse(value);
+            return doc.RootElement.EnumerateArray().Select(e => e.GetString() ?? throw new UsageException($"image import: {instruction}: every item must be a string")).ToList();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new UsageException($"image import: {instruction} {value}: not a JSON array of strings");
+        }
+    }
+
+    private static int Save(ContainerEngine engine, string[] args)
+    {
+        var p = new DockerArgs("image save").Option("output", "o").Option("format").Parse(args);
+        p.Require(1, "give at least one image");
+        var format = p.Get("format") ?? "docker-archive";
+        if (format is not ("docker-archive" or "oci-archive")) throw new UsageException($"image save: --format \"{format}\" must be docker-archive or oci-archive");
+        var path = p.Get("output");
+        if (path is null && !Console.IsOutputRedirected) throw new UsageException("image save: refusing to write an archive to a terminal; use -o FILE or redirect the output");
+        var temp = path is null ? null : path + ".berth-" + Environment.ProcessId + ".tmp";
+        try
+        {
+            using (var output = temp is null ? Console.OpenStandardOutput() : new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+                engine.SaveAsync(output, p.Positional, oci: format == "oci-archive").GetAwaiter().GetResult();
+            // Written whole, or not at all: a failed save leaves no half archive under the name asked for.
+            if (temp is not null) File.Move(temp, path!, overwrite: true);
+        }
+        finally
+        {
+            if (temp is not null) File.Delete(temp);
+        }
+        return 0;
     }
 
     private static int Push(ContainerEngine engine, string[] args)
