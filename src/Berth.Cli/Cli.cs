@@ -168,7 +168,7 @@ public static class Cli
           inspect NAME...      print containers or images as JSON
           stats [CONTAINER...] CPU, memory and pids (--no-stream: once)
           top CONTAINER        the container's process tree
-          image                pull, push, load, import, save, ls, inspect, tag, rm, prune images
+          image                pull, push, load, import, save, unpack, ls, inspect, tag, rm, prune images
                                (also: pull, push, load, import, save, images, tag, rmi)
           system               df (disk usage), prune (stopped containers, unused image data), events
 

@@ -21,6 +21,20 @@ public sealed partial class ContainerEngine
         return await ReadImageAsync(reference, descriptor, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Unpacks the layers of an image that are not unpacked yet (<c>berth image unpack</c>), so that its first
+    /// container starts without waiting for them; returns how many were unpacked.
+    /// </summary>
+    /// <exception cref="EngineException">No such image, or a layer that cannot be unpacked.</exception>
+    public async Task<int> UnpackAsync(string text, CancellationToken cancellationToken = default)
+    {
+        var image = await ResolveImageAsync(text, cancellationToken).ConfigureAwait(false);
+        var missing = SnapshotStore.ChainIds(image.Config.DiffIds).Count(c => !Snapshots.Exists(c));
+        try { await Snapshots.PrepareAsync(Images.Content, image.Manifest, image.Config, cancellationToken: cancellationToken).ConfigureAwait(false); }
+        catch (ImageException e) { throw new EngineException($"image {text}: {e.Message}", e); }
+        return missing;
+    }
+
     /// <summary>Whether <paramref name="text"/> names an image in the store (false for a reference that is not valid).</summary>
     public bool HasImage(string text)
     {

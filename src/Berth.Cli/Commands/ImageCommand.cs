@@ -8,7 +8,7 @@ public static class ImageCommand
 {
     public static int Run(GlobalOptions g, string[] args)
     {
-        if (args.Length == 0) throw new UsageException("image: give a command: pull, push, load, import, save, ls, inspect, tag, rm or prune");
+        if (args.Length == 0) throw new UsageException("image: give a command: pull, push, load, import, save, unpack, ls, inspect, tag, rm or prune");
         var rest = args[1..];
         var engine = g.Engine();
         try
@@ -18,6 +18,7 @@ public static class ImageCommand
                 "load" => Load(engine, rest),
                 "pull" => Pull(engine, rest),
                 "import" => Import(engine, rest),
+                "unpack" => Unpack(engine, rest),
                 "save" => Save(engine, rest),
                 "push" => Push(engine, rest),
                 "ls" or "list" => List(engine, rest),
@@ -25,7 +26,7 @@ public static class ImageCommand
                 "tag" => Tag(engine, rest),
                 "rm" or "remove" => Remove(g, engine, rest),
                 "prune" => Prune(engine, rest),
-                _ => throw new UsageException($"image: unknown command \"{args[0]}\" (pull, push, load, import, save, ls, inspect, tag, rm, prune)"),
+                _ => throw new UsageException($"image: unknown command \"{args[0]}\" (pull, push, load, import, save, unpack, ls, inspect, tag, rm, prune)"),
             };
         }
         catch (EngineException e)
@@ -71,6 +72,18 @@ public static class ImageCommand
         }
         output.WriteLine("Digest: " + result.RepositoryDigest);
         output.WriteLine("Status: Downloaded image for " + result.Reference.Familiar);
+    }
+
+    private static int Unpack(ContainerEngine engine, string[] args)
+    {
+        var p = new DockerArgs("image unpack").Flag("quiet", "q").Parse(args);
+        p.Require(1, "give at least one image");
+        foreach (var name in p.Positional)
+        {
+            var n = engine.UnpackAsync(name).GetAwaiter().GetResult();
+            if (!p.Has("quiet")) Console.Out.WriteLine($"{name}: {n} layer{(n == 1 ? "" : "s")} unpacked");
+        }
+        return 0;
     }
 
     private static int Import(ContainerEngine engine, string[] args)
