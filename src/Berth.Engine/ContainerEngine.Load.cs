@@ -10,7 +10,7 @@ public sealed partial class ContainerEngine
     /// and the ids of images that came without a name.
     /// </summary>
     /// <exception cref="EngineException">Not an image archive, or a hostile or damaged one (nothing is named then).</exception>
-    public async Task<LoadResult> LoadAsync(string path, CancellationToken cancellationToken = default)
+    public async Task<LoadResult> LoadAsync(string path, IProgress<(long Done, long Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         var result = new LoadResult();
         try
@@ -26,8 +26,9 @@ public sealed partial class ContainerEngine
             }
             else
             {
-                await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 17, FileOptions.SequentialScan);
-                var imported = await ImageArchive.ImportAsync(file, Images, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 17, FileOptions.SequentialScan);
+                await using var input = progress is null ? (Stream)file : new ProgressReadStream(file, file.Length, progress);
+                var imported = await ImageArchive.ImportAsync(input, Images, cancellationToken: cancellationToken).ConfigureAwait(false);
                 foreach (var image in imported.Images)
                 {
                     if (image.Tags.Count == 0) result.Unnamed.Add(image.Target.Digest.ToString());

@@ -283,4 +283,15 @@ public sealed class ContainerLifecycleTests : IDisposable
         Assert.Empty(_h.ContainerDirs());
         Assert.Empty(_h.Mounts());
     }
+
+    [RequiresRootFact]
+    public void Run_OverMemoryLimit_IsOomKilledAndRecorded()
+    {
+        // The shell's variable grows past the limit: the kernel's OOM killer ends the container.
+        var result = _h.Run("run", "--name", "hog", "--memory", "16m", "busybox", "sh", "-c", "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo survived");
+
+        Assert.Equal(137, result.ExitCode);
+        Assert.True((bool)_h.Inspect("hog")["state"]!["oomKilled"]!);
+        Assert.Contains(_h.Engine.Events.Read(), e => e.Action == "oom" && e.Name == "hog");
+    }
 }

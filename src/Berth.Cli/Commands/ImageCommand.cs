@@ -40,7 +40,10 @@ public static class ImageCommand
     {
         var p = new DockerArgs("image load").Option("input", "i").Flag("quiet", "q").Parse(args);
         var path = p.Get("input") ?? (p.Positional.Count == 1 ? p.Positional[0] : throw new UsageException("image load: give the archive with -i FILE (a docker save archive or an OCI layout directory)"));
-        var result = engine.LoadAsync(path).GetAwaiter().GetResult();
+        // A bar on a terminal; nothing but the result lines otherwise.
+        IProgress<(long Done, long Total)>? progress = p.Has("quiet") || Console.IsOutputRedirected ? null : new LoadProgressView();
+        var result = engine.LoadAsync(path, progress).GetAwaiter().GetResult();
+        if (progress is not null) Console.Out.WriteLine();
         if (p.Has("quiet")) return 0;
         foreach (var name in result.Names) Console.Out.WriteLine("Loaded image: " + name);
         foreach (var id in result.Unnamed) Console.Out.WriteLine("Loaded image ID: " + id + " (it has no name: give it one with berth image tag)");
