@@ -236,7 +236,12 @@ public sealed class ContainerLifecycleTests : IDisposable
     {
         _h.Ok("run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo attempt; exit 1");
 
-        EngineHarness.WaitUntil(() => _h.Status("flaky") == "exited" && (int)_h.Inspect("flaky")["state"]!["restartCount"]! == 2, "two restarts, then the end");
+        EngineHarness.WaitUntil(() =>
+        {
+            // One reading of the record: status and count from the same moment.
+            var state = _h.Inspect("flaky")["state"]!;
+            return (string)state["status"]! == "exited" && (int)state["restartCount"]! == 2 && (int?)state["shimPid"] is null or 0;
+        }, "two restarts, then the end");
 
         Assert.Equal("attempt\nattempt\nattempt\n", _h.Ok("logs", "flaky").Stdout);
         Assert.Equal(1, (int)_h.Inspect("flaky")["state"]!["exitCode"]!);

@@ -18,6 +18,17 @@ public static class BusyboxImage
     private static string Build()
     {
         var dir = TestPaths.NewDirectory("busybox-image");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort at process exit; /tmp is cleaned eventually.
+            }
+        };
         var rootfs = Path.Combine(dir, "rootfs");
         BusyboxRootfs.CreateAt(rootfs);
         var layer = new MemoryStream();
