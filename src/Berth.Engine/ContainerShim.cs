@@ -183,7 +183,7 @@ public static class ContainerShim
                     Path.Combine(dir, "upper"), Path.Combine(dir, "work"), rootfs);
             var user = ImageUser.Resolve(rootfs, record.User);
             RootfsDirectories.Make(rootfs, record.WorkingDir, user.Uid, user.Gid);
-            var spec = SpecBuilder.Build(record, user, dir);
+            var spec = SpecBuilder.Build(record, user, dir, ImageVolumes.Prepare(record, dir, rootfs));
             var bundle = Path.GetDirectoryName(rootfs)!;
             File.WriteAllBytes(Path.Combine(bundle, "config.json"),
                 System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec));

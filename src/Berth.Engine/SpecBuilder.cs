@@ -9,8 +9,11 @@ public static class SpecBuilder
     /// <summary>The files the engine writes for each container and binds over the image's.</summary>
     public static readonly IReadOnlyList<string> EtcFiles = ["hosts", "hostname", "resolv.conf"];
 
-    /// <summary>Builds the config; <paramref name="containerDir"/> holds the hosts, hostname and resolv.conf files.</summary>
-    public static RuntimeSpec Build(ContainerRecord record, ImageUser.Resolved user, string containerDir)
+    /// <summary>
+    /// Builds the config; <paramref name="containerDir"/> holds the hosts, hostname and resolv.conf files, and
+    /// <paramref name="volumes"/> are the bind mounts of the image's anonymous volumes.
+    /// </summary>
+    public static RuntimeSpec Build(ContainerRecord record, ImageUser.Resolved user, string containerDir, IReadOnlyList<MountSpec>? volumes = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(user);
@@ -27,8 +30,6 @@ public static class SpecBuilder
             new() { Destination = "/sys", Type = "sysfs", Source = "sysfs", Options = ["nosuid", "noexec", "nodev", "ro"] },
             new() { Destination = "/sys/fs/cgroup", Type = "cgroup", Source = "cgroup", Options = ["nosuid", "noexec", "nodev", "relatime", "ro"] },
         };
-        foreach (var file in EtcFiles)
-            mounts.Add(new MountSpec { Destination = "/etc/" + file, Type = "bind", Source = Path.Combine(containerDir, file), Options = ["rbind", "rprivate"] });
         foreach (var tmpfs in record.Tmpfs)
         {
             var (path, options) = tmpfs.IndexOf(':', StringComparison.Ordinal) is var i and >= 0 ? (tmpfs[..i], tmpfs[(i + 1)..]) : (tmpfs, "");
@@ -41,11 +42,17 @@ public static class SpecBuilder
             }
             mounts.Add(new MountSpec { Destination = path, Type = "tmpfs", Source = "tmpfs", Options = opts });
         }
+        // Volumes first, then what the user binds over them, and the engine's /etc files last, as Docker orders them:
+        // a volume or bind at /etc must not hide /etc/hosts.
+        mounts.AddRange(volumes ?? []);
         foreach (var bind in record.Binds)
         {
             var parts = bind.Split(':');
             mounts.Add(new MountSpec { Destination = parts[1], Type = "bind", Source = parts[0], Options = ["rbind", "rprivate", parts.Length > 2 && parts[2] == "ro" ? "ro" : "rw"] });
         }
+
+        foreach (var file in EtcFiles)
+            mounts.Add(new MountSpec { Destination = "/etc/" + file, Type = "bind", Source = Path.Combine(containerDir, file), Options = ["rbind", "rprivate"] });
 
         List<NamespaceSpec> namespaces = [new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" }, new() { Type = "cgroup" }];
         if (record.Network != "host") namespaces.Add(new NamespaceSpec { Type = "network" });

@@ -145,7 +145,10 @@ public sealed class ImageCommandTests : IDisposable
     }
 
     /// <summary>A docker-archive of busybox plus <paramref name="second"/> as a second layer, named layered:two.</summary>
-    private static string Layered(string dir, byte[] second)
+    private static string Layered(string dir, byte[] second) => Derived(dir, "layered:two", _ => { }, second);
+
+    /// <summary>A docker-archive of busybox named <paramref name="name"/>, its config changed by <paramref name="edit"/>, with an optional second layer.</summary>
+    private static string Derived(string dir, string name, Action<JsonNode> edit, byte[]? second = null)
     {
         using var source = new FileStream(BusyboxImage.ArchivePath, FileMode.Open, FileAccess.Read);
         var reader = new TarReader(source);
@@ -157,22 +160,47 @@ public sealed class ImageCommandTests : IDisposable
             if (e.Name.EndsWith("layer.tar", StringComparison.Ordinal)) first = ms.ToArray();
             else if (e.Name.EndsWith(".json", StringComparison.Ordinal) && e.Name != "manifest.json") config = ms.ToArray();
         }
-        var firstId = Digest.Of(first!);
-        var secondId = Digest.Of(second);
+        var layers = second is null ? new[] { first! } : [first!, second];
         var cfg = JsonNode.Parse(config!)!;
-        cfg["rootfs"]!["diff_ids"] = new JsonArray(firstId.ToString(), secondId.ToString());
+        cfg["rootfs"]!["diff_ids"] = new JsonArray(layers.Select(l => (JsonNode)JsonValue.Create(Digest.Of(l).ToString())!).ToArray());
+        edit(cfg);
         var cfgBytes = Encoding.UTF8.GetBytes(cfg.ToJsonString());
         var cfgId = Digest.Of(cfgBytes);
-        var manifest = $"[{{\"Config\":\"{cfgId.Hex}.json\",\"RepoTags\":[\"layered:two\"],\"Layers\":[\"{firstId.Hex}/layer.tar\",\"{secondId.Hex}/layer.tar\"]}}]";
-        var path = Path.Combine(dir, "layered.tar");
+        var layerNames = string.Join(',', layers.Select(l => $"\"{Digest.Of(l).Hex}/layer.tar\""));
+        var manifest = $"[{{\"Config\":\"{cfgId.Hex}.json\",\"RepoTags\":[\"{name}\"],\"Layers\":[{layerNames}]}}]";
+        var path = Path.Combine(dir, name.Replace(':', '-').Replace('/', '-') + ".tar");
         using var file = File.Create(path);
         using var writer = new TarWriter(file, TarEntryFormat.Pax);
-        void Add(string name, byte[] data) => writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+        void Add(string entry, byte[] data) => writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, entry) { DataStream = new MemoryStream(data) });
         Add("manifest.json", Encoding.UTF8.GetBytes(manifest));
         Add(cfgId.Hex + ".json", cfgBytes);
-        Add(firstId.Hex + "/layer.tar", first!);
-        Add(secondId.Hex + "/layer.tar", second);
+        foreach (var layer in layers) Add(Digest.Of(layer).Hex + "/layer.tar", layer);
         return path;
+    }
+
+    [RequiresRootFact]
+    public void Run_ImageVolumes_GetTheImagesContentAndKeepWritesAcrossStarts()
+    {
+        var dir = TestPaths.NewDirectory("volumes");
+        _dirs.Add(dir);
+        var archive = Derived(dir, "with/volumes:1", cfg => cfg["config"]!["Volumes"] = new JsonObject { ["/etc"] = new JsonObject(), ["/data"] = new JsonObject(), ["/covered"] = new JsonObject() });
+        _h.Ok("load", "-i", archive);
+        var host = TestPaths.NewDirectory("bind");
+        _dirs.Add(host);
+
+        var first = _h.Ok("run", "--name", "vol", "-v", host + ":/covered", "with/volumes:1", "sh", "-c",
+            "head -1 /etc/passwd; echo kept > /etc/added; ls -A /data | wc -l; cat /etc/hostname; grep -c ' /etc ' /proc/self/mountinfo; touch /covered/from-container");
+        _h.Ok("start", "vol");
+        EngineHarness.WaitUntil(() => _h.Status("vol") == "exited", "the second run");
+
+        Assert.Equal("root:x:0:0:root:/root:/bin/sh\n0\n" + _h.Inspect("vol")["hostname"] + "\n1\n", first.Stdout);
+        Assert.Equal(2, _h.Ok("logs", "vol").Stdout.Split('\n').Count(l => l == "root:x:0:0:root:/root:/bin/sh"));
+        var volumes = Path.Combine(_h.Engine.Containers.Dir((string)_h.Inspect("vol")["id"]!), "volumes");
+        Assert.Equal(2, Directory.GetDirectories(volumes).Length);
+        Assert.Contains(Directory.GetDirectories(volumes), d => File.Exists(Path.Combine(d, "added")) && File.Exists(Path.Combine(d, "passwd")));
+        Assert.True(File.Exists(Path.Combine(host, "from-container")));
+        _h.Ok("rm", "vol");
+        Assert.False(Directory.Exists(volumes));
     }
 
     [RequiresRootFact]
