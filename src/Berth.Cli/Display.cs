@@ -48,7 +48,13 @@ public static class Display
         var s = c.State;
         return s.Status switch
         {
-            ContainerStatus.Running => "Up " + Duration(DateTimeOffset.UtcNow - (s.StartedAt ?? c.Created)),
+            ContainerStatus.Running => "Up " + Duration(DateTimeOffset.UtcNow - (s.StartedAt ?? c.Created)) + s.Health?.Status switch
+            {
+                HealthState.Healthy => " (healthy)",
+                HealthState.Unhealthy => " (unhealthy)",
+                HealthState.Starting => " (health: starting)",
+                _ => "",
+            },
             ContainerStatus.Restarting => $"Restarting ({s.ExitCode ?? 0}) {Ago(s.FinishedAt ?? c.Created)}",
             ContainerStatus.Exited => $"Exited ({s.ExitCode ?? 0}) {Ago(s.FinishedAt ?? c.Created)}",
             ContainerStatus.Dead => "Dead",
@@ -77,6 +83,34 @@ public static class Display
         if (!double.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) || n < 0 || n * multiplier > long.MaxValue)
             throw new UsageException($"{flag}: invalid size \"{text}\" (a number with an optional unit b, k, m or g)");
         return (long)(n * multiplier);
+    }
+
+    /// <summary>Parses a duration as Docker's flags take it: <c>500ms</c>, <c>30s</c>, <c>1m30s</c>, <c>2h</c>.</summary>
+    /// <exception cref="UsageException">Not a duration.</exception>
+    public static TimeSpan ParseDuration(string text, string flag)
+    {
+        var total = TimeSpan.Zero;
+        var rest = text.Trim();
+        if (rest.Length == 0) throw new UsageException($"{flag}: an empty duration");
+        while (rest.Length > 0)
+        {
+            var digits = 0;
+            while (digits < rest.Length && (char.IsAsciiDigit(rest[digits]) || rest[digits] == '.')) digits++;
+            var unit = digits;
+            while (unit < rest.Length && char.IsAsciiLetter(rest[unit])) unit++;
+            if (digits == 0 || unit == digits || !double.TryParse(rest[..digits], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n))
+                throw new UsageException($"{flag}: invalid duration \"{text}\" (such as 500ms, 30s, 1m30s, 2h)");
+            total += rest[digits..unit] switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(n),
+                "s" => TimeSpan.FromSeconds(n),
+                "m" => TimeSpan.FromMinutes(n),
+                "h" => TimeSpan.FromHours(n),
+                _ => throw new UsageException($"{flag}: invalid duration \"{text}\": the units are ms, s, m and h"),
+            };
+            rest = rest[unit..];
+        }
+        return total;
     }
 
     /// <summary>Writes a table with columns padded to their widest cell (three spaces apart, as Docker).</summary>

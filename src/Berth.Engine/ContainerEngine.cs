@@ -111,6 +111,7 @@ public sealed partial class ContainerEngine
             ExposedPorts = [.. config.ExposedPorts],
             Volumes = [.. config.Volumes],
             Labels = new Dictionary<string, string>(config.Labels.Concat(options.Labels).GroupBy(p => p.Key).Select(g => g.Last())),
+            Healthcheck = Health(config.Healthcheck, options),
         };
         Containers.Add(record, dir => WriteEtcFiles(dir, record));
         Events.Append(new EngineEvent { Type = "container", Action = "create", Subject = id, Name = record.Name, Image = record.Image });
@@ -382,6 +383,23 @@ public sealed partial class ContainerEngine
         Directory.CreateDirectory(Path.Combine(dir, "bundle", "rootfs"));
     }
 
+    /// <summary>The image's health check with the run's flags over it; null when there is none or it is turned off.</summary>
+    private static HealthSettings? Health(HealthcheckConfig? image, RunOptions o)
+    {
+        if (o.NoHealthcheck) return null;
+        List<string> test = o.HealthCommand is { } cmd ? ["CMD-SHELL", cmd] : image?.Test.ToList() ?? [];
+        if (test.Count < 2 || test[0] is not ("CMD" or "CMD-SHELL")) return null;
+        static TimeSpan Or(TimeSpan? given, TimeSpan? image, TimeSpan fallback) => given ?? (image is { } i && i > TimeSpan.Zero ? i : fallback);
+        return new HealthSettings
+        {
+            Test = test,
+            Interval = Or(o.HealthInterval, image?.Interval, HealthSettings.DefaultInterval),
+            Timeout = Or(o.HealthTimeout, image?.Timeout, HealthSettings.DefaultTimeout),
+            StartPeriod = Or(o.HealthStartPeriod, image?.StartPeriod, TimeSpan.Zero),
+            Retries = o.HealthRetries ?? (image is { Retries: > 0 } i ? i.Retries : HealthSettings.DefaultRetries),
+        };
+    }
+
     private static List<string> MergeEnv(IReadOnlyList<string> image, IReadOnlyList<string> given, string hostname, bool tty)
     {
         var env = new List<string>();
@@ -431,6 +449,11 @@ public sealed partial class ContainerEngine
             catch (ArgumentException e) { throw new EngineException($"--stop-signal: {e.Message}", e); }
         }
         if (o.StopTimeout is < 0) throw new EngineException("--stop-timeout must be 0 or more seconds");
+        if (o.HealthInterval is { } hi && hi < TimeSpan.FromMilliseconds(100)) throw new EngineException("--health-interval must be at least 100ms");
+        if (o.HealthTimeout is { } ht && ht < TimeSpan.FromMilliseconds(100)) throw new EngineException("--health-timeout must be at least 100ms");
+        if (o.HealthStartPeriod is { } hs && hs < TimeSpan.Zero) throw new EngineException("--health-start-period must be 0 or more");
+        if (o.HealthRetries is < 1) throw new EngineException("--health-retries must be 1 or more");
+        if (o.HealthCommand is "") throw new EngineException("--health-cmd must not be empty");
         foreach (var t in o.Tmpfs)
         {
             var path = t.Split(':')[0];

@@ -70,6 +70,9 @@ public sealed class ContainerRecord
 
     public Dictionary<string, string> Labels { get; init; } = [];
 
+    /// <summary>How its health is probed; null when it is not.</summary>
+    public HealthSettings? Healthcheck { get; init; }
+
     /// <summary>The last known state.</summary>
     public ContainerRunState State { get; set; } = new();
 }

@@ -25,6 +25,9 @@ public sealed class ContainerRunState
 
     public int RestartCount { get; set; }
 
+    /// <summary>Its health while it runs with a health check; null without one.</summary>
+    public HealthState? Health { get; set; }
+
     /// <summary>Why the container could not start or run, when it could not.</summary>
     public string? Error { get; set; }
 }

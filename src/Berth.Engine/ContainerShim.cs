@@ -56,7 +56,7 @@ public static class ContainerShim
             while (true)
             {
                 var started = DateTimeOffset.UtcNow;
-                var session = new Session(engine, record, dir, listener, clients);
+                using var session = new Session(engine, record, dir, listener, clients);
                 int exitCode;
                 try
                 {
@@ -164,7 +164,7 @@ public static class ContainerShim
     }
 
     /// <summary>One run of the container: create, start, supervise, reap.</summary>
-    private sealed class Session(ContainerEngine engine, ContainerRecord record, string dir, int listener, List<int> clients)
+    private sealed class Session(ContainerEngine engine, ContainerRecord record, string dir, int listener, List<int> clients) : IDisposable
     {
         private readonly string _id = record.Id;
         private int _stdinWrite = -1;
@@ -174,6 +174,8 @@ public static class ContainerShim
         private int _initPid;
         private int _initPidfd = -1;
         private WaitStatus? _status;
+        private ProcessSpec? _process;
+        private HealthProbe? _health;
 
         public void Create()
         {
@@ -184,6 +186,7 @@ public static class ContainerShim
             var user = ImageUser.Resolve(rootfs, record.User);
             RootfsDirectories.Make(rootfs, record.WorkingDir, user.Uid, user.Gid);
             var spec = SpecBuilder.Build(record, user, dir, ImageVolumes.Prepare(record, dir, rootfs));
+            _process = spec.Process;
             var bundle = Path.GetDirectoryName(rootfs)!;
             File.WriteAllBytes(Path.Combine(bundle, "config.json"),
                 System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec));
@@ -297,7 +300,9 @@ public static class ContainerShim
             record.State.ExitCode = null;
             record.State.Error = null;
             record.State.OomKilled = false;
+            record.State.Health = record.Healthcheck is null ? null : new HealthState();
             engine.Containers.Save(record);
+            if (record.Healthcheck is { } settings && _process is not null) _health = new HealthProbe(engine, _id, settings, _process, dir);
             engine.Events.Append(new EngineEvent { Type = "container", Action = "start", Subject = _id, Name = record.Name, Image = record.Image });
         }
 
@@ -317,8 +322,11 @@ public static class ContainerShim
                 var watched = new List<int>(outputs.Select(o => o.Fd)) { listener };
                 watched.AddRange(clients);
                 if (_status is null && _initPidfd >= 0) watched.Add(_initPidfd);
-                Fd.WaitAnyReadable(watched, _status is null ? 1000 : 100, ready);
+                if (_health is not null) watched.AddRange(_health.Fds);
+                var timeout = _status is null ? Math.Min(1000, _health?.MillisecondsUntilDue() ?? 1000) : 100;
+                Fd.WaitAnyReadable(watched, timeout, ready);
                 Reap();
+                if (_status is null) _health?.Tick();
                 // Once the init is gone its descendants are too (the PID namespace dies with it); what they wrote
                 // is drained, but a descriptor someone outside still holds open does not keep the shim.
                 if (_status is not null)
@@ -330,6 +338,7 @@ public static class ContainerShim
                 {
                     if (fd == listener) { AcceptClients(); continue; }
                     if (clients.Contains(fd)) { FromClient(fd); continue; }
+                    if (_health is not null && _health.Fds.Contains(fd)) { _health.OnReadable(fd); continue; }
                     var output = outputs.FirstOrDefault(o => o.Fd == fd);
                     if (output.Stream is null) continue;
                     int n;
@@ -347,6 +356,8 @@ public static class ContainerShim
                 }
             }
             foreach (var (fd, _) in outputs) Fd.Close(fd);
+            _health?.Dispose();
+            _health = null;
             Fd.Close(_stdinWrite);
             Fd.Close(_master);
             Fd.Close(_initPidfd);
@@ -361,10 +372,17 @@ public static class ContainerShim
             record.State.OomKilled = oom;
             record.State.FinishedAt = DateTimeOffset.UtcNow;
             record.State.Pid = 0;
+            if (record.State.Health is { } h && h.Status == HealthState.Starting) record.State.Health = null;
             engine.Containers.Save(record);
             if (oom) engine.Events.Append(new EngineEvent { Type = "container", Action = "oom", Subject = _id, Name = record.Name, Image = record.Image });
             engine.Events.Append(new EngineEvent { Type = "container", Action = "die", Subject = _id, Name = record.Name, Image = record.Image, ExitCode = exitCode });
             return exitCode;
+        }
+
+        public void Dispose()
+        {
+            _health?.Dispose();
+            _health = null;
         }
 
         /// <summary>Undoes a <see cref="Create"/> that failed half way.</summary>
@@ -394,7 +412,10 @@ public static class ContainerShim
         private void Reap()
         {
             while (Processes.TryWait(-1) is { } s)
+            {
                 if (s.Pid == _initPid) _status = s;
+                else _health?.OnExit(s);
+            }
         }
 
         private void AcceptClients()

@@ -58,5 +58,19 @@ public sealed class RunOptions
 
     public string? StopSignal { get; init; }
 
+    /// <summary>A health probe run by a shell (<c>--health-cmd</c>), in place of the image's.</summary>
+    public string? HealthCommand { get; init; }
+
+    public TimeSpan? HealthInterval { get; init; }
+
+    public TimeSpan? HealthTimeout { get; init; }
+
+    public TimeSpan? HealthStartPeriod { get; init; }
+
+    public int? HealthRetries { get; init; }
+
+    /// <summary>No health probes, whatever the image says (<c>--no-healthcheck</c>).</summary>
+    public bool NoHealthcheck { get; init; }
+
     public int? StopTimeout { get; init; }
 }

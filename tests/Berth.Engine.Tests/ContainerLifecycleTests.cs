@@ -299,4 +299,38 @@ public sealed class ContainerLifecycleTests : IDisposable
         Assert.True((bool)_h.Inspect("hog")["state"]!["oomKilled"]!);
         Assert.Contains(_h.Engine.Events.Read(), e => e.Action == "oom" && e.Name == "hog");
     }
+
+    [RequiresRootFact]
+    public void Healthcheck_GoesUnhealthyThenHealthyAndShowsInPs()
+    {
+        _h.Ok("run", "-d", "--name", "probed", "--health-cmd", "test -f /tmp/ok && echo fine", "--health-interval", "200ms", "--health-retries", "2",
+            "busybox", "sleep", "1000");
+        Assert.Equal("starting", (string)_h.Inspect("probed")["state"]!["health"]!["status"]!);
+
+        EngineHarness.WaitUntil(() => (string)_h.Inspect("probed")["state"]!["health"]!["status"]! == "unhealthy", "two failed probes");
+        Assert.Contains("(unhealthy)", _h.Ok("ps").Stdout);
+        _h.Ok("exec", "probed", "touch", "/tmp/ok");
+        EngineHarness.WaitUntil(() => (string)_h.Inspect("probed")["state"]!["health"]!["status"]! == "healthy", "a good probe");
+
+        var health = _h.Inspect("probed")["state"]!["health"]!;
+        Assert.Equal(0, (int)health["failingStreak"]!);
+        Assert.Equal("fine\n", (string)health["log"]!.AsArray()[^1]!["output"]!);
+        Assert.Contains("(healthy)", _h.Ok("ps").Stdout);
+        var actions = _h.Engine.Events.Read().Where(e => e.Name == "probed").Select(e => e.Action).ToList();
+        Assert.Contains("health_status: unhealthy", actions);
+        Assert.Contains("health_status: healthy", actions);
+    }
+
+    [RequiresRootFact]
+    public void Healthcheck_ProbePastItsTimeout_CountsAsAFailure()
+    {
+        _h.Ok("run", "-d", "--name", "slow", "--health-cmd", "sleep 10", "--health-interval", "200ms", "--health-timeout", "300ms", "--health-retries", "1",
+            "busybox", "sleep", "1000");
+
+        EngineHarness.WaitUntil(() => (string)_h.Inspect("slow")["state"]!["health"]!["status"]! == "unhealthy", "the probe to time out");
+
+        var last = _h.Inspect("slow")["state"]!["health"]!["log"]!.AsArray()[^1]!;
+        Assert.Equal(-1, (int)last["exitCode"]!);
+        Assert.Contains("exceeded its timeout", (string)last["output"]!);
+    }
 }

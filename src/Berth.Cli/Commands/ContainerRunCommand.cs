@@ -75,7 +75,8 @@ public static class ContainerRunCommand
         .Option("name").Option("env", "e").Option("env-file").Option("workdir", "w").Option("user", "u")
         .Option("memory", "m").Option("cpus").Option("pids-limit").Option("tmpfs").Option("volume", "v")
         .Option("entrypoint").Option("restart").Option("network", "net").Option("hostname", "h").Option("label", "l")
-        .Option("stop-signal").Option("stop-timeout").Option("pull");
+        .Option("stop-signal").Option("stop-timeout").Option("pull")
+        .Option("health-cmd").Option("health-interval").Option("health-timeout").Option("health-start-period").Option("health-retries").Flag("no-healthcheck");
 
     /// <summary>Reads the parsed flags into <see cref="RunOptions"/>; checks what the command line alone can tell.</summary>
     public static RunOptions Options(DockerArgs p)
@@ -99,13 +100,7 @@ public static class ContainerRunCommand
                 throw new UsageException($"run: --pids-limit \"{pl}\" is not a whole number");
             pids = v;
         }
-        int? stopTimeout = null;
-        if (p.Get("stop-timeout") is { } st)
-        {
-            if (!int.TryParse(st, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
-                throw new UsageException($"run: --stop-timeout \"{st}\" is not a whole number of seconds");
-            stopTimeout = v;
-        }
+        var stopTimeout = Whole(p, "stop-timeout");
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var l in p.All("label"))
             labels[l.Split('=')[0]] = l.Contains('=', StringComparison.Ordinal) ? l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..] : "";
@@ -133,8 +128,20 @@ public static class ContainerRunCommand
             Labels = labels,
             StopSignal = p.Get("stop-signal"),
             StopTimeout = stopTimeout,
+            HealthCommand = p.Get("health-cmd"),
+            HealthInterval = p.Get("health-interval") is { } hi ? Display.ParseDuration(hi, "--health-interval") : null,
+            HealthTimeout = p.Get("health-timeout") is { } ht ? Display.ParseDuration(ht, "--health-timeout") : null,
+            HealthStartPeriod = p.Get("health-start-period") is { } hs ? Display.ParseDuration(hs, "--health-start-period") : null,
+            HealthRetries = Whole(p, "health-retries"),
+            NoHealthcheck = p.Has("no-healthcheck"),
         };
     }
+
+    /// <summary>A flag's whole number (0 or more), null when the flag is not given.</summary>
+    private static int? Whole(DockerArgs p, string flag)
+        => p.Get(flag) is not { } text ? null
+            : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+            : throw new UsageException($"run: --{flag} \"{text}\" is not a whole number");
 
     private static IEnumerable<string> ReadEnvFile(string path)
     {
