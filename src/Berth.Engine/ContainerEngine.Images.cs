@@ -28,6 +28,7 @@ public sealed partial class ContainerEngine
     /// <exception cref="EngineException">No such image, or a layer that cannot be unpacked.</exception>
     public async Task<int> UnpackAsync(string text, CancellationToken cancellationToken = default)
     {
+        using var hold = HoldStore();
         var image = await ResolveImageAsync(text, cancellationToken).ConfigureAwait(false);
         var missing = SnapshotStore.ChainIds(image.Config.DiffIds).Count(c => !Snapshots.Exists(c));
         try { await Snapshots.PrepareAsync(Images.Content, image.Manifest, image.Config, cancellationToken: cancellationToken).ConfigureAwait(false); }

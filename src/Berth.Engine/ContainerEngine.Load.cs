@@ -13,6 +13,7 @@ public sealed partial class ContainerEngine
     public async Task<LoadResult> LoadAsync(string path, IProgress<(long Done, long Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         var result = new LoadResult();
+        using var hold = HoldStore();
         try
         {
             if (Directory.Exists(path))
@@ -64,6 +65,7 @@ public sealed partial class ContainerEngine
     {
         var reference = ParseReference(name);
         if (reference.Tag is null) reference = reference.WithTag("latest");
+        using var hold = HoldStore();
         try
         {
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 17, FileOptions.SequentialScan);

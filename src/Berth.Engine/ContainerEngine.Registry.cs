@@ -17,6 +17,7 @@ public sealed partial class ContainerEngine
         if (reference.Tag is null && reference.Digest is null) reference = reference.WithTag("latest");
         try
         {
+            using var hold = HoldStore();
             using var client = new RegistryClient(ClientOptions());
             var result = await client.PullAsync(reference, Images, new PullOptions { Platform = platform ?? Platform.Default }, progress, cancellationToken).ConfigureAwait(false);
             Events.Append(new EngineEvent { Type = "image", Action = "pull", Subject = reference.ToString(), Image = result.Image.Config.Digest.ToString() });

@@ -12,6 +12,12 @@ public sealed partial class ContainerEngine
     /// </summary>
     public async Task<GarbageReport> CollectGarbageAsync(CancellationToken cancellationToken = default)
     {
+        using var held = LockStore();
+        return await CollectGarbageHeldAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<GarbageReport> CollectGarbageHeldAsync(CancellationToken cancellationToken)
+    {
         var keepBlobs = new HashSet<Digest>();
         var keepSnapshots = new HashSet<Digest>();
         var roots = Images.List().Select(n => n.Target.Digest).ToList();
@@ -97,6 +103,7 @@ public sealed partial class ContainerEngine
     /// <exception cref="EngineException">No such image, or a container uses it and <paramref name="force"/> is not set.</exception>
     public async Task<GarbageReport> RemoveImageAsync(string text, bool force, CancellationToken cancellationToken = default)
     {
+        using var held = LockStore();
         var image = await ResolveImageAsync(text, cancellationToken).ConfigureAwait(false);
         var names = Images.List().Where(n => image.Reference is not null ? n.Reference == image.Reference : false).Select(n => n.Reference).ToList();
         if (image.Reference is null || names.Count == 0)
@@ -113,7 +120,7 @@ public sealed partial class ContainerEngine
             Images.Untag(name);
             Events.Append(new EngineEvent { Type = "image", Action = "untag", Subject = name.ToString(), Image = image.Id });
         }
-        var report = await CollectGarbageAsync(cancellationToken).ConfigureAwait(false);
+        var report = await CollectGarbageHeldAsync(cancellationToken).ConfigureAwait(false);
         if (others == 0) Events.Append(new EngineEvent { Type = "image", Action = "delete", Subject = image.Id, Image = image.Id });
         report.Untagged.AddRange(names.Select(n => n.Familiar));
         return report;

@@ -21,6 +21,18 @@ public sealed partial class ContainerEngine
 
     private static readonly TimeSpan ShimStartTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long image writers and the garbage collector wait for each other.</summary>
+    private static readonly TimeSpan StoreLockTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Held shared by whatever adds to the store until what it added is reachable (a name, a container record), and
+    /// exclusively by garbage collection: a layer unpacked for a container being created is never collected before
+    /// its record exists.
+    /// </summary>
+    internal IDisposable HoldStore() => FileLock.TakeShared(Path.Combine(Options.DataRoot, ".store.lock"), StoreLockTimeout);
+
+    private IDisposable LockStore() => FileLock.Take(Path.Combine(Options.DataRoot, ".store.lock"), StoreLockTimeout);
+
     /// <summary>Uses (and creates when missing) the data root of <paramref name="options"/>.</summary>
     public ContainerEngine(EngineOptions options)
     {
@@ -60,6 +72,7 @@ public sealed partial class ContainerEngine
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
+        using var hold = HoldStore();
         var image = await ResolveImageAsync(options.Image, cancellationToken).ConfigureAwait(false);
         var config = image.Config;
         IReadOnlyList<string> entrypoint = options.Entrypoint is null ? config.Entrypoint : options.Entrypoint.Length == 0 ? [] : [options.Entrypoint];
@@ -186,12 +199,7 @@ public sealed partial class ContainerEngine
         File.WriteAllText(Path.Combine(dir, ContainerShim.StoppingFile), "");
         var signal = Signals.Parse(record.StopSignal);
         TryKill(record.Id, signal, all: false);
-        if (!WaitForShim(record, TimeSpan.FromSeconds(timeout ?? record.StopTimeout)))
-        {
-            TryKill(record.Id, Signals.SIGKILL, all: true);
-            if (!WaitForShim(record, TimeSpan.FromSeconds(30)))
-                throw new EngineException($"container {record.Name} did not stop within 30 s of SIGKILL");
-        }
+        if (!WaitForShim(record, TimeSpan.FromSeconds(timeout ?? record.StopTimeout))) KillUntilGone(record);
         Events.Append(new EngineEvent { Type = "container", Action = "stop", Subject = record.Id, Name = record.Name, Image = record.Image });
         return Containers.TryFind(record.Id) ?? record;
     }
@@ -215,9 +223,7 @@ public sealed partial class ContainerEngine
         {
             if (!force) throw new EngineException($"cannot remove container {record.Name}: it is running (stop it first, or use --force)");
             File.WriteAllText(Path.Combine(Containers.Dir(record.Id), ContainerShim.StoppingFile), "");
-            TryKill(record.Id, Signals.SIGKILL, all: true);
-            if (!WaitForShim(record, TimeSpan.FromSeconds(30)))
-                throw new EngineException($"container {record.Name} did not stop within 30 s of SIGKILL");
+            KillUntilGone(record);
             // Under --rm the shim removed it already.
             if (Containers.TryFind(record.Id) is null) return;
         }
@@ -323,6 +329,22 @@ public sealed partial class ContainerEngine
         return record;
     }
 
+    /// <summary>
+    /// The exit status Docker gives a container whose start failed with <paramref name="message"/>: 127 when its
+    /// program is not found, 126 when it cannot be run, 125 for anything else (the engine's or the runtime's own).
+    /// </summary>
+    public static int StartFailureExitCode(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such executable", StringComparison.Ordinal)
+            || message.Contains("no such file or directory", StringComparison.OrdinalIgnoreCase))
+            return 127;
+        if (message.Contains("permission denied", StringComparison.OrdinalIgnoreCase) || message.Contains("is a directory", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("EACCES", StringComparison.Ordinal))
+            return 126;
+        return 125;
+    }
+
     /// <summary>Whether the shim of <paramref name="record"/> still supervises it.</summary>
     public static bool IsShimAlive(ContainerRecord record)
         => record.State.ShimPid > 0 && Processes.IsAlive(record.State.ShimPid, record.State.ShimStartTime);
@@ -346,6 +368,20 @@ public sealed partial class ContainerEngine
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// SIGKILLs the container until its shim is gone (30 s at most): once is not enough when it was between two runs
+    /// (a restart), with no runtime container to signal yet.
+    /// </summary>
+    private void KillUntilGone(ContainerRecord record)
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            TryKill(record.Id, Signals.SIGKILL, all: true);
+            if (WaitForShim(record, TimeSpan.FromSeconds(1))) return;
+        }
+        throw new EngineException($"container {record.Name} did not stop within 30 s of SIGKILL");
     }
 
     private bool WaitForShim(ContainerRecord record, TimeSpan timeout)
@@ -467,7 +503,6 @@ public sealed partial class ContainerEngine
             if (!parts[0].StartsWith('/')) throw new EngineException($"-v {v}: named volumes are not supported; the host path must be absolute");
             if (!parts[1].StartsWith('/') || parts[1] == "/") throw new EngineException($"-v {v}: the container path must be an absolute path other than /");
             if (parts[0].Contains(',', StringComparison.Ordinal)) throw new EngineException($"-v {v}: the host path may not hold ','");
-            if (!Path.Exists(parts[0])) Directory.CreateDirectory(parts[0]);
         }
     }
 }

@@ -38,7 +38,7 @@ public static class ContainerLogReader
         {
             // Open the current file first, then read the older ones: what is written meanwhile is in the open one.
             stream = TryOpen(path);
-            var inode = stream is null ? null : Inode(path);
+            ulong? inode = stream is null ? null : InodeOf(stream);
             var initial = new List<ContainerLogLine>();
             foreach (var file in ContainerLogWriter.Files(path).Where(f => f != path))
             {
@@ -58,7 +58,7 @@ public static class ContainerLogReader
                 {
                     stream?.Dispose();
                     stream = TryOpen(path);
-                    inode = now;
+                    inode = stream is null ? null : InodeOf(stream);
                     if (stream is not null) ReadFrom(stream, fresh);
                 }
                 foreach (var line in fresh) yield return line;
@@ -78,6 +78,9 @@ public static class ContainerLogReader
         try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
     }
+
+    /// <summary>The inode of the file the stream has open (not of whatever the path names by now).</summary>
+    private static ulong InodeOf(FileStream stream) => Berth.Linux.FilesAt.Stat((int)stream.SafeFileHandle.DangerousGetHandle()).Inode;
 
     private static ulong? Inode(string path)
     {

@@ -40,7 +40,16 @@ public static class ContainerShim
         var dir = engine.Containers.Dir(id);
         var listener = -1;
         var reported = false;
-        var clients = new List<int>();
+        using var clients = new AttachClients();
+        // One shim per container: a second start that raced past the engine's check stops here, before touching anything.
+        FileStream shimLock;
+        try { shimLock = new FileStream(Path.Combine(dir, "shim.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException)
+        {
+            Report($"error container {id[..12]} is already running");
+            return 1;
+        }
+        using var held = shimLock;
         try
         {
             var record = engine.Containers.Load(id);
@@ -61,6 +70,8 @@ public static class ContainerShim
                 try
                 {
                     session.Create();
+                    // A stop or rm -f that came while no runtime container existed (between restarts) found nothing to signal.
+                    if (File.Exists(Path.Combine(dir, StoppingFile))) throw new EngineException("the container was stopped while it started");
                     if (!reported && waitAttach)
                     {
                         // The client that asked to attach connects once we say the container exists, and sees it from its first byte.
@@ -82,7 +93,7 @@ public static class ContainerShim
                     record = engine.Containers.Load(id);
                     record.State.Status = record.State.StartedAt is null ? ContainerStatus.Created : ContainerStatus.Exited;
                     record.State.Error = e.Message;
-                    record.State.ExitCode = NotFound(e.Message) ? 127 : 126;
+                    record.State.ExitCode = ContainerEngine.StartFailureExitCode(e.Message);
                     record.State.Pid = 0;
                     engine.Containers.Save(record);
                     // Cleaned up before the starter hears of it: when it returns, nothing of a --rm container is left.
@@ -123,13 +134,9 @@ public static class ContainerShim
         }
         finally
         {
-            foreach (var c in clients) Fd.Close(c);
             Fd.Close(listener);
         }
     }
-
-    private static bool NotFound(string message)
-        => message.Contains("not found", StringComparison.OrdinalIgnoreCase) || message.Contains("ENOENT", StringComparison.Ordinal);
 
     private static void Report(string line)
     {
@@ -139,7 +146,7 @@ public static class ContainerShim
     }
 
     /// <summary>The end: unmount, remove under --rm, then tell attached clients the exit code.</summary>
-    private static int Finish(ContainerEngine engine, ContainerRecord record, string dir, List<int> clients, int exitCode)
+    private static int Finish(ContainerEngine engine, ContainerRecord record, string dir, AttachClients clients, int exitCode)
     {
         OverlayRootfs.Unmount(ContainerEngine.RootfsOf(dir));
         File.Delete(Path.Combine(dir, StoppingFile));
@@ -154,17 +161,12 @@ public static class ContainerShim
             record.State.ShimStartTime = 0;
             engine.Containers.Save(record);
         }
-        var frame = AttachFrame.Make(AttachFrame.Exit, Encoding.ASCII.GetBytes(exitCode.ToString(CultureInfo.InvariantCulture)));
-        foreach (var c in clients)
-        {
-            try { UnixSockets.Send(c, frame); }
-            catch (LinuxException) { }
-        }
+        clients.Finish(AttachFrame.Make(AttachFrame.Exit, Encoding.ASCII.GetBytes(exitCode.ToString(CultureInfo.InvariantCulture))), TimeSpan.FromSeconds(5));
         return 0;
     }
 
     /// <summary>One run of the container: create, start, supervise, reap.</summary>
-    private sealed class Session(ContainerEngine engine, ContainerRecord record, string dir, int listener, List<int> clients) : IDisposable
+    private sealed class Session(ContainerEngine engine, ContainerRecord record, string dir, int listener, AttachClients clients) : IDisposable
     {
         private readonly string _id = record.Id;
         private int _stdinWrite = -1;
@@ -173,6 +175,10 @@ public static class ContainerShim
         private int _master = -1;
         private int _initPid;
         private int _initPidfd = -1;
+        private const int MaxStdinBacklog = 256;
+        private readonly Queue<byte[]> _stdinPending = new();
+        private bool _closeStdinWhenDrained;
+        private bool _logFailed;
         private WaitStatus? _status;
         private ProcessSpec? _process;
         private HealthProbe? _health;
@@ -183,6 +189,12 @@ public static class ContainerShim
             if (!OverlayRootfs.IsMounted(rootfs))
                 OverlayRootfs.Mount(record.Snapshots.Select(s => engine.Snapshots.PathOf(Digest.Parse(s))).ToList(),
                     Path.Combine(dir, "upper"), Path.Combine(dir, "work"), rootfs);
+            // As Docker: a bind's missing host folder is made when the container starts.
+            foreach (var bind in record.Binds)
+            {
+                var source = bind.Split(':')[0];
+                if (!Path.Exists(source)) Directory.CreateDirectory(source);
+            }
             var user = ImageUser.Resolve(rootfs, record.User);
             RootfsDirectories.Make(rootfs, record.WorkingDir, user.Uid, user.Gid);
             var spec = SpecBuilder.Build(record, user, dir, ImageVolumes.Prepare(record, dir, rootfs));
@@ -220,6 +232,7 @@ public static class ContainerShim
                     if (record.OpenStdin)
                     {
                         (stdinRead, _stdinWrite) = Fd.Pipe();
+                        Fd.SetNonBlocking(_stdinWrite, true);
                     }
                     else
                     {
@@ -264,6 +277,7 @@ public static class ContainerShim
                         UnixSockets.Receive(conn, out var fds);
                         if (fds.Length != 1) throw new EngineException("the runtime sent no terminal");
                         _master = fds[0];
+                        Fd.SetNonBlocking(_master, true);
                     }
                     finally { Fd.Close(conn); }
                 }
@@ -281,10 +295,10 @@ public static class ContainerShim
         public void WaitForClient(TimeSpan timeout)
         {
             var deadline = DateTime.UtcNow + timeout;
-            while (clients.Count == 0 && DateTime.UtcNow < deadline)
+            while (clients.Fds.Count == 0 && DateTime.UtcNow < deadline)
             {
                 Fd.WaitReadable(listener, 100);
-                AcceptClients();
+                clients.Accept(listener);
             }
         }
 
@@ -320,12 +334,17 @@ public static class ContainerShim
             while (outputs.Count > 0 || _status is null)
             {
                 var watched = new List<int>(outputs.Select(o => o.Fd)) { listener };
-                watched.AddRange(clients);
+                // Clients' input waits while the container's stdin has a backlog: it is read only as the container reads.
+                if (_stdinPending.Count < MaxStdinBacklog) watched.AddRange(clients.Fds);
                 if (_status is null && _initPidfd >= 0) watched.Add(_initPidfd);
                 if (_health is not null) watched.AddRange(_health.Fds);
                 var timeout = _status is null ? Math.Min(1000, _health?.MillisecondsUntilDue() ?? 1000) : 100;
+                // Backlogs (stdin, slow clients) are retried often; poll says nothing of room to write here.
+                if (_stdinPending.Count > 0 || clients.HasPending) timeout = Math.Min(timeout, 10);
                 Fd.WaitAnyReadable(watched, timeout, ready);
                 Reap();
+                WriteStdin();
+                clients.Flush();
                 if (_status is null) _health?.Tick();
                 // Once the init is gone its descendants are too (the PID namespace dies with it); what they wrote
                 // is drained, but a descriptor someone outside still holds open does not keep the shim.
@@ -336,31 +355,44 @@ public static class ContainerShim
                 }
                 foreach (var fd in ready)
                 {
-                    if (fd == listener) { AcceptClients(); continue; }
-                    if (clients.Contains(fd)) { FromClient(fd); continue; }
+                    if (fd == listener) { clients.Accept(listener); continue; }
+                    if (clients.Fds.Contains(fd)) { FromClient(fd); continue; }
                     if (_health is not null && _health.Fds.Contains(fd)) { _health.OnReadable(fd); continue; }
                     var output = outputs.FirstOrDefault(o => o.Fd == fd);
                     if (output.Stream is null) continue;
                     int n;
                     try { n = Fd.Read(fd, buffer); }
                     catch (LinuxException e) when (e.Errno == Errno.EIO) { n = 0; } // a terminal whose last holder closed it
+                    catch (LinuxException e) when (e.Errno == Errno.EAGAIN) { continue; } // the terminal is non-blocking for stdin's sake
                     if (n == 0)
                     {
                         outputs.Remove(output);
                         Fd.Close(fd);
                         if (fd == _master) _master = -1;
+                        if (fd == _stdoutRead) _stdoutRead = -1;
+                        if (fd == _stderrRead) _stderrRead = -1;
                         continue;
                     }
-                    log.Write(output.Stream, buffer.AsSpan(0, n));
-                    ToClients(output.Stream == "stderr" ? AttachFrame.Stderr : AttachFrame.Stdout, buffer.AsSpan(0, n));
+                    try { log.Write(output.Stream, buffer.AsSpan(0, n)); }
+                    catch (IOException e) when (!_logFailed)
+                    {
+                        // A full disk must not take the container down: its output still reaches attached clients.
+                        _logFailed = true;
+                        Console.Error.WriteLine($"berth-shim {_id}: cannot write the log: {e.Message}");
+                    }
+                    catch (IOException)
+                    {
+                    }
+                    clients.Broadcast(AttachFrame.Make(output.Stream == "stderr" ? AttachFrame.Stderr : AttachFrame.Stdout, buffer.AsSpan(0, n)));
                 }
             }
             foreach (var (fd, _) in outputs) Fd.Close(fd);
             _health?.Dispose();
             _health = null;
             Fd.Close(_stdinWrite);
-            Fd.Close(_master);
             Fd.Close(_initPidfd);
+            (_stdinWrite, _stdoutRead, _stderrRead, _master, _initPidfd) = (-1, -1, -1, -1, -1);
+            _initPid = 0;
 
             var exitCode = _status!.Value.ShellStatus;
             var oom = engine.Runtime.OomKills(_id) > 0;
@@ -385,30 +417,32 @@ public static class ContainerShim
             _health = null;
         }
 
-        /// <summary>Undoes a <see cref="Create"/> that failed half way.</summary>
+        /// <summary>Undoes a <see cref="Create"/> (or a run) that failed half way.</summary>
         public void Abandon()
         {
             Fd.Close(_stdinWrite);
             Fd.Close(_stdoutRead);
             Fd.Close(_stderrRead);
             Fd.Close(_master);
-            Fd.Close(_initPidfd);
-            if (_initPid > 0)
+            (_stdinWrite, _stdoutRead, _stderrRead, _master) = (-1, -1, -1, -1);
+            // Through the pidfd, so that a pid reused since cannot be hit.
+            if (_initPidfd >= 0)
             {
-                Signals.TryKill(_initPid, Signals.SIGKILL);
-                Processes.Wait(_initPid);
+                Pidfd.Signal(_initPidfd, Signals.SIGKILL);
+                Fd.Close(_initPidfd);
+                _initPidfd = -1;
             }
+            if (_initPid > 0 && _status is null) Processes.Wait(_initPid);
+            _initPid = 0;
             if (engine.Runtime.Store.Exists(_id))
             {
                 try { engine.Runtime.Delete(_id, force: true); }
                 catch (RuntimeException) { }
             }
-            while (Processes.TryWait(-1) is not null)
-            {
-            }
+            Reap();
         }
 
-        /// <summary>Reaps every child that has exited: the runtime's monitor, the init, orphans handed to us (a subreaper).</summary>
+        /// <summary>Reaps every child that has exited: the runtime's monitor, the init, health probes, orphans handed to us (a subreaper).</summary>
         private void Reap()
         {
             while (Processes.TryWait(-1) is { } s)
@@ -418,42 +452,30 @@ public static class ContainerShim
             }
         }
 
-        private void AcceptClients()
-        {
-            int fd;
-            while ((fd = UnixSockets.Accept(listener)) >= 0) clients.Add(fd);
-        }
-
         private void FromClient(int fd)
         {
             byte[] message;
-            try { message = UnixSockets.Receive(fd, out _); }
-            catch (LinuxException) { message = []; }
+            int[] fds;
+            try { message = UnixSockets.Receive(fd, out fds); }
+            catch (LinuxException) { (message, fds) = ([], []); }
+            // Descriptors have no business on this socket.
+            foreach (var passed in fds) Fd.Close(passed);
             if (message.Length == 0)
             {
                 clients.Remove(fd);
-                Fd.Close(fd);
                 return;
             }
-            var target = _master >= 0 ? _master : _stdinWrite;
             switch (message[0])
             {
-                case AttachFrame.Stdin when target >= 0 && message.Length > 1:
-                    try { Fd.WriteAll(target, message.AsSpan(1)); }
-                    catch (LinuxException) { }
+                case AttachFrame.Stdin when message.Length > 1 && (_master >= 0 || _stdinWrite >= 0):
+                    _stdinPending.Enqueue(message[1..]);
+                    WriteStdin();
                     break;
                 case AttachFrame.CloseStdin:
-                    if (_master >= 0)
-                    {
-                        // A terminal has no end of file of its own: send ^D, as a user would type it.
-                        try { Fd.WriteAll(_master, [4]); }
-                        catch (LinuxException) { }
-                    }
-                    else
-                    {
-                        Fd.Close(_stdinWrite);
-                        _stdinWrite = -1;
-                    }
+                    // A terminal has no end of file of its own: ^D, as a user would type it.
+                    if (_master >= 0) _stdinPending.Enqueue([4]);
+                    else _closeStdinWhenDrained = true;
+                    WriteStdin();
                     break;
                 case AttachFrame.Resize when _master >= 0:
                     var parts = Encoding.ASCII.GetString(message, 1, message.Length - 1).Split(' ');
@@ -463,18 +485,34 @@ public static class ContainerShim
             }
         }
 
-        private void ToClients(byte type, ReadOnlySpan<byte> data)
+        /// <summary>Writes what the container's stdin takes now; the rest waits for the next turn of the loop.</summary>
+        private void WriteStdin()
         {
-            if (clients.Count == 0) return;
-            var frame = AttachFrame.Make(type, data);
-            foreach (var c in clients.ToList())
+            var target = _master >= 0 ? _master : _stdinWrite;
+            while (target >= 0 && _stdinPending.Count > 0)
             {
-                try { UnixSockets.Send(c, frame); }
-                catch (LinuxException)
+                var chunk = _stdinPending.Peek();
+                var n = Fd.TryWrite(target, chunk, out var errno);
+                if (n < 0)
                 {
-                    clients.Remove(c);
-                    Fd.Close(c);
+                    if (errno == Errno.EAGAIN) return;
+                    _stdinPending.Clear(); // the container closed its stdin: what it did not read is dropped
+                    break;
                 }
+                if (n < chunk.Length)
+                {
+                    _stdinPending.Dequeue();
+                    var rest = new Queue<byte[]>([chunk[n..], .. _stdinPending]);
+                    _stdinPending.Clear();
+                    foreach (var c in rest) _stdinPending.Enqueue(c);
+                    return;
+                }
+                _stdinPending.Dequeue();
+            }
+            if (_closeStdinWhenDrained && _stdinPending.Count == 0 && _stdinWrite >= 0)
+            {
+                Fd.Close(_stdinWrite);
+                _stdinWrite = -1;
             }
         }
     }

@@ -77,14 +77,22 @@ public static class ImageUser
     /// <summary>The colon-separated entries of a passwd-style file in the image; none when it has no such file.</summary>
     private static List<string[]> Entries(int root, string path)
     {
-        // Non-blocking, and only a regular file of sane size is read: an image may make it a FIFO or something huge.
-        var fd = FilesAt.TryOpenInRoot(root, path, Fd.O_RDONLY | Fd.O_NONBLOCK, out var errno);
-        if (fd < 0)
+        // Looked at before it is opened for reading: an image (or a container, between its starts) may make it a FIFO,
+        // a device or something huge, and opening some devices has effects of its own.
+        var pathFd = FilesAt.TryOpenInRoot(root, path, Fd.O_PATH, out var errno);
+        if (pathFd < 0)
             return errno is Errno.ENOENT or Errno.ENOTDIR or Errno.ELOOP ? [] : throw new LinuxException("openat2", errno, path);
+        int fd;
         try
         {
-            var stat = FilesAt.Stat(fd);
+            var stat = FilesAt.Stat(pathFd);
             if (!stat.IsRegularFile || stat.Size > MaxFileSize) throw new EngineException($"the image's {path} is not a regular file of at most {MaxFileSize} bytes");
+            fd = Fd.TryOpen($"/proc/self/fd/{pathFd}", Fd.O_RDONLY | Fd.O_NOCTTY | Fd.O_NONBLOCK, out errno);
+            if (fd < 0) throw new LinuxException("open", errno, path);
+        }
+        finally { Fd.Close(pathFd); }
+        try
+        {
             using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), FileAccess.Read);
             var text = new StreamReader(stream).ReadToEnd();
             return text.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split(':')).ToList();

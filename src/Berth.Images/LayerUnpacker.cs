@@ -27,6 +27,9 @@ public static class LayerUnpacker
 
     private const int DirFlags = Fd.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW;
 
+    /// <summary>The longest entry name (and link target of a hardlink) taken: PATH_MAX less room for the snapshot's own path.</summary>
+    public const int MaxPath = 3800;
+
     /// <summary>
     /// Unpacks the (uncompressed) tar read from <paramref name="tar"/> into <paramref name="target"/>, an existing
     /// directory. The caller owns the stream and the directory, and removes the directory when this throws.
@@ -79,6 +82,8 @@ public static class LayerUnpacker
     {
         if (name.StartsWith('/')) throw new ImageException($"{what} \"{name}\" is an absolute path");
         if (name.Contains('\0')) throw new ImageException($"{what} \"{name}\" holds a NUL byte");
+        // PATH_MAX: deeper trees could not be used (or removed) by path, and each entry walks its whole depth.
+        if (name.Length > MaxPath) throw new ImageException($"{what} \"{name[..64]}…\" is longer than {MaxPath} characters");
         var parts = name.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Contains("..")) throw new ImageException($"{what} \"{name}\" climbs out of the layer with ..");
         return parts.Where(p => p != ".").ToArray();

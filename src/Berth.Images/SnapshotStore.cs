@@ -64,7 +64,7 @@ public sealed class SnapshotStore
     public bool Delete(Digest chainId)
     {
         var dir = Path.Combine(Root, chainId.Hex);
-        var trash = Path.Combine(Root, ".trash-" + Guid.NewGuid().ToString("N"));
+        var trash = Path.Combine(Root, ".trash-" + OwnerTag());
         var errno = FilesAt.TryRename(AT_FDCWD, dir, AT_FDCWD, trash);
         if (errno == Errno.ENOENT) return false;
         if (errno != 0) throw new LinuxException("rename", errno, dir);
@@ -72,14 +72,29 @@ public sealed class SnapshotStore
         return true;
     }
 
-    /// <summary>Removes what interrupted unpacks and deletes left behind.</summary>
+    /// <summary>
+    /// Removes what interrupted unpacks and deletes left behind: temporary folders whose process is gone (another
+    /// process's unpack in progress is left alone).
+    /// </summary>
     public void RemoveLeftovers()
     {
         foreach (var dir in Directory.EnumerateDirectories(Root, ".*"))
         {
+            // .unpack-PID-STARTTIME-GUID or .trash-PID-STARTTIME-GUID
+            var parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length == 4 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && ulong.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var start) && Processes.IsAlive(pid, start))
+                continue;
             try { Directory.Delete(dir, recursive: true); }
             catch (DirectoryNotFoundException) { }
         }
+    }
+
+    /// <summary>A temporary folder's name part that says which process owns it: PID-STARTTIME-GUID.</summary>
+    private static string OwnerTag()
+    {
+        var pid = Processes.GetPid();
+        return $"{pid}-{Processes.StartTime(pid) ?? 0}-{Guid.NewGuid():N}";
     }
 
     /// <summary>
@@ -113,7 +128,7 @@ public sealed class SnapshotStore
     {
         var compression = MediaTypes.CompressionOf(layer.MediaType)
             ?? throw new ImageException($"layer {layer.Digest}: media type {layer.MediaType} is not a layer Berth can unpack");
-        var temp = Path.Combine(Root, ".unpack-" + Guid.NewGuid().ToString("N"));
+        var temp = Path.Combine(Root, ".unpack-" + OwnerTag());
         var fs = Path.Combine(temp, FsDir);
         Directory.CreateDirectory(fs);
         try

@@ -144,6 +144,28 @@ public static unsafe class Fd
     }
 
     /// <summary>
+    /// One write(2) of what fits of <paramref name="data"/> (for non-blocking descriptors): the bytes written, or -1
+    /// with <paramref name="errno"/> (EAGAIN when nothing fits now). Retries EINTR.
+    /// </summary>
+    public static int TryWrite(int fd, ReadOnlySpan<byte> data, out int errno)
+    {
+        fixed (byte* p = data)
+        {
+            while (true)
+            {
+                var n = Libc.write(fd, p, (nuint)data.Length);
+                if (n >= 0)
+                {
+                    errno = 0;
+                    return (int)n;
+                }
+                errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno != Errno.EINTR) return -1;
+            }
+        }
+    }
+
+    /// <summary>
     /// One write(2) of <paramref name="data"/> to the file at <paramref name="path"/> (opened write-only and
     /// truncated), returning the errno (0 on success): pseudo-files such as cgroupfs report a refused value only
     /// through that errno, and expect the whole value in one write.

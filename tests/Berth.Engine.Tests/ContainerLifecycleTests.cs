@@ -195,7 +195,7 @@ public sealed class ContainerLifecycleTests : IDisposable
 
         Assert.Equal(127, noCommand.ExitCode);
         Assert.Contains("no-such-program", noCommand.Stderr);
-        Assert.Equal(126, noUser.ExitCode);
+        Assert.Equal(125, noUser.ExitCode);
         Assert.Contains("unable to find user nobody-here", noUser.Stderr);
         Assert.Equal(125, noImage.ExitCode);
         Assert.Contains("no such image: no-such-image", noImage.Stderr);
@@ -332,5 +332,30 @@ public sealed class ContainerLifecycleTests : IDisposable
         var last = _h.Inspect("slow")["state"]!["health"]!["log"]!.AsArray()[^1]!;
         Assert.Equal(-1, (int)last["exitCode"]!);
         Assert.Contains("exceeded its timeout", (string)last["output"]!);
+    }
+
+    [RequiresRootFact]
+    public void Run_InteractiveWithMegabytesOfStdin_PassesItAllThrough()
+    {
+        // More than a pipe and a socket hold at once in each direction: the shim must not stall between them.
+        var input = string.Concat(Enumerable.Range(0, 40_000).Select(i => $"line {i:00000} of the input\n"));
+
+        var result = _h.RunWithStdin(input, "run", "--rm", "-i", "busybox", "cat");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(input.Length, result.Stdout.Length);
+        Assert.Equal(input, result.Stdout);
+    }
+
+    [RequiresRootFact]
+    public void Start_RunningContainer_IsRefused()
+    {
+        _h.Ok("run", "-d", "--name", "once", "busybox", "sleep", "1000");
+
+        var again = _h.Run("start", "once");
+
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("already running", again.Stderr);
+        Assert.Equal("running", _h.Status("once"));
     }
 }

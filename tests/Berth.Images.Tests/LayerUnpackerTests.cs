@@ -263,4 +263,15 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal(LayerCompression.Zstd, LayerStreams.Sniff([0x28, 0xb5, 0x2f, 0xfd, 0]));
         Assert.Equal(LayerCompression.None, LayerStreams.Sniff(Encoding.ASCII.GetBytes("bin/")));
     }
+
+    [RequiresRootFact]
+    public void Unpack_NameLongerThanPathMax_IsRefused()
+    {
+        var deep = string.Join('/', Enumerable.Repeat("d", 2000)) + "/f";
+
+        var e = Assert.Throws<ImageException>(() => Unpack(new LayerTar().File(deep, "x").ToArray()));
+
+        Assert.Contains("is longer than", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_target));
+    }
 }

@@ -32,7 +32,14 @@ public static class ContainerExecCommand
         catch (EngineException e)
         {
             g.Log("error", e.Message);
-            return 126;
+            return 1;
+        }
+        catch (Berth.Runtime.RuntimeException e)
+        {
+            // As docker exec: 127 when the command is not found, 126 when it cannot be run.
+            g.Log("error", e.Message);
+            var code = ContainerEngine.StartFailureExitCode(e.Message);
+            return code == 125 ? 126 : code;
         }
     }
 }

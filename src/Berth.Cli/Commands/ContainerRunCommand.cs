@@ -49,7 +49,7 @@ public static class ContainerRunCommand
             catch (EngineException e)
             {
                 g.Log("error", e.Message);
-                return e.Message.Contains("not found", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("ENOENT", StringComparison.Ordinal) ? 127 : 126;
+                return ContainerEngine.StartFailureExitCode(e.Message);
             }
             if (detach)
             {
