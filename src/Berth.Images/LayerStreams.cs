@@ -8,13 +8,14 @@ public static class LayerStreams
 {
     /// <summary>
     /// A stream of the tar inside <paramref name="blob"/>; disposing it disposes <paramref name="blob"/>. A gzip
-    /// stream of several members (what pigz and some registries write) is read whole.
+    /// stream of several members (what pigz and some registries write) is read whole. Compressed data that expands
+    /// like a decompression bomb ends the read with an <see cref="ImageException"/> (see <see cref="BombGuardStream"/>).
     /// </summary>
     public static Stream Decompress(Stream blob, LayerCompression compression) => compression switch
     {
         LayerCompression.None => blob,
-        LayerCompression.Gzip => new GZipStream(blob, CompressionMode.Decompress, leaveOpen: false),
-        LayerCompression.Zstd => new DecompressionStream(blob, leaveOpen: false),
+        LayerCompression.Gzip => new BombGuardStream(s => new GZipStream(s, CompressionMode.Decompress, leaveOpen: false), blob),
+        LayerCompression.Zstd => new BombGuardStream(s => new DecompressionStream(s, leaveOpen: false), blob),
         _ => throw new ArgumentOutOfRangeException(nameof(compression)),
     };
 

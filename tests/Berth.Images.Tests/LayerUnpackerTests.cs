@@ -274,4 +274,26 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Contains("is longer than", e.Message);
         Assert.Empty(Directory.GetFileSystemEntries(_target));
     }
+
+    [Fact]
+    public void Decompress_Bomb_IsRefusedPastTheFloorAndRatio()
+    {
+        using var zeros = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(zeros, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true))
+            gz.Write(new byte[20 << 20]);
+        var random = new byte[2 << 20];
+        new Random(7).NextBytes(random);
+        using var noise = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(noise, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            gz.Write(random);
+
+        Stream Guarded(MemoryStream s) => new BombGuardStream(c => new System.IO.Compression.GZipStream(c, System.IO.Compression.CompressionMode.Decompress), new MemoryStream(s.ToArray()), floor: 1 << 20, ratio: 100);
+        using var bomb = Guarded(zeros);
+        using var fine = Guarded(noise);
+
+        var e = Assert.Throws<ImageException>(() => bomb.CopyTo(Stream.Null));
+        Assert.Contains("decompression bomb", e.Message);
+        fine.CopyTo(Stream.Null);
+        Assert.Equal(random.Length, fine.Position);
+    }
 }
