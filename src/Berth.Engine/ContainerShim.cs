@@ -282,6 +282,7 @@ public static class ContainerShim
                     finally { Fd.Close(conn); }
                 }
                 _initPidfd = Pidfd.TryOpen(_initPid);
+                if (record.Network != "host") BringUpLoopback(_initPid);
             }
             finally
             {
@@ -289,6 +290,27 @@ public static class ContainerShim
                 Fd.Close(consoleListener);
                 if (consoleSocket is not null) File.Delete(consoleSocket);
             }
+        }
+
+        /// <summary>
+        /// Brings up <c>lo</c> in the container's network namespace, as Docker's <c>none</c> network has it: a thread
+        /// joins the namespace (setns is per thread) and goes away with it.
+        /// </summary>
+        private static void BringUpLoopback(int initPid)
+        {
+            Exception? error = null;
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    Namespaces.Join($"/proc/{initPid}/ns/net", NamespaceType.CLONE_NEWNET);
+                    NetworkInterfaces.SetUp("lo");
+                }
+                catch (LinuxException e) { error = e; }
+            }, 256 * 1024);
+            thread.Start();
+            thread.Join();
+            if (error is not null) throw new EngineException($"cannot bring up the container's loopback interface: {error.Message}", error);
         }
 
         /// <summary>Waits until an attach client connects (the one that asked to be there from the first byte).</summary>

@@ -358,4 +358,13 @@ public sealed class ContainerLifecycleTests : IDisposable
         Assert.Contains("already running", again.Stderr);
         Assert.Equal("running", _h.Status("once"));
     }
+
+    [RequiresRootFact]
+    public void Run_NetworkNone_HasOnlyLoopbackAndItIsUp()
+    {
+        var result = _h.Ok("run", "--rm", "busybox", "sh", "-c",
+            "ls /sys/class/net; echo served > /tmp/index.html; httpd -h /tmp -p 127.0.0.1:8080; sleep 0.2; wget -qO- http://127.0.0.1:8080/index.html");
+
+        Assert.Equal("lo\nserved\n", result.Stdout);
+    }
 }
