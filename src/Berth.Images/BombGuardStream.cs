@@ -4,9 +4,9 @@ namespace Berth.Images;
 /// Wraps a decompressing stream and refuses to go on once it has given more than <see cref="Floor"/> bytes and more
 /// than <see cref="Ratio"/> times what it read of the compressed input: gzip tops out near 1:1000 even on zeros, and
 /// a real archive or layer far below that, while a decompression bomb is far above. Ends with an
-/// <see cref="ImageException"/> naming the ratio.
+/// <see cref="ImageException"/> naming the ratio. Disposing it disposes the compressed stream.
 /// </summary>
-internal sealed class BombGuardStream : Stream
+internal sealed class BombGuardStream : ReadOnlyStream
 {
     /// <summary>Output below this is never refused.</summary>
     public const long Floor = 4L << 30;
@@ -27,15 +27,18 @@ internal sealed class BombGuardStream : Stream
         (_floor, _ratio) = (floor, ratio);
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer) => Check(_decompressed.Read(buffer));
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         => Check(await _decompressed.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _decompressed.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override long Position { get => _out; set => throw new NotSupportedException(); }
 
     private int Check(int n)
     {
@@ -45,38 +48,10 @@ internal sealed class BombGuardStream : Stream
         return n;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => _out; set => throw new NotSupportedException(); }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) _decompressed.Dispose();
-        base.Dispose(disposing);
-    }
-
     /// <summary>Counts what is read through it; disposing it disposes the inner stream.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
+    private sealed class CountingStream(Stream inner) : ReadOnlyStream
     {
         public long Count { get; private set; }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -91,29 +66,6 @@ internal sealed class BombGuardStream : Stream
             Count += n;
             return n;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => Count; set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

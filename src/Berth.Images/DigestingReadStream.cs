@@ -7,7 +7,7 @@ namespace Berth.Images;
 /// the guard against decompression bombs, and the way a layer's diff id is learnt while it is unpacked. The
 /// caller owns <paramref name="inner"/>.
 /// </summary>
-internal sealed class DigestingReadStream(Stream inner, long limit, string what) : Stream
+internal sealed class DigestingReadStream(Stream inner, long limit, string what) : ReadOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -21,12 +21,10 @@ internal sealed class DigestingReadStream(Stream inner, long limit, string what)
     public void Drain()
     {
         var buffer = new byte[64 * 1024];
-        while (Read(buffer, 0, buffer.Length) > 0)
+        while (Read(buffer) > 0)
         {
         }
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -37,32 +35,14 @@ internal sealed class DigestingReadStream(Stream inner, long limit, string what)
         return n;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(Read(buffer.Span));
 
     public override long Position { get => Count; set => throw new NotSupportedException(); }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
-        {
-            _hash.Dispose();
-        }
+        if (disposing) _hash.Dispose();
         base.Dispose(disposing);
     }
 }

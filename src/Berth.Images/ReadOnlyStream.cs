@@ -1,7 +1,7 @@
 namespace Berth.Images;
 
 /// <summary>The parts every read-only, forward-only stream wrapper of this library shares.</summary>
-internal abstract class ReadOnlyStream : Stream
+public abstract class ReadOnlyStream : Stream
 {
     public override bool CanRead => true;
 
