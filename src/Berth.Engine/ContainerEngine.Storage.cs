@@ -157,31 +157,42 @@ public sealed partial class ContainerEngine
 
     private long LogBytes(ContainerRecord c) => ContainerLogWriter.Files(LogPath(c)).Sum(f => new FileInfo(f).Length);
 
-    /// <summary>The bytes the files under <paramref name="path"/> take on disk (hard links counted once), not following symlinks.</summary>
+    /// <summary>
+    /// The bytes the files under <paramref name="path"/> take on disk (hard links counted once). The tree is walked
+    /// through directory descriptors with O_NOFOLLOW, so a running container that swaps a directory of its layer for
+    /// a symlink cannot lead the walk onto the host; below 256 levels it stops counting.
+    /// </summary>
     internal static long DiskUsage(string path)
     {
-        if (!Directory.Exists(path)) return 0;
+        var root = Fd.TryOpen(path, Fd.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, out _);
+        if (root < 0) return 0;
         var seen = new HashSet<ulong>();
+        try { return Walk(root, 0, seen); }
+        finally { Fd.Close(root); }
+    }
+
+    private static long Walk(int dir, int depth, HashSet<ulong> seen)
+    {
         long total = 0;
-        var stack = new Stack<string>();
-        stack.Push(path);
-        while (stack.Count > 0)
+        List<string> names;
+        try { names = Directory.EnumerateFileSystemEntries($"/proc/self/fd/{dir}").Select(n => Path.GetFileName(n)).ToList(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
+        foreach (var name in names)
         {
-            var dir = stack.Pop();
-            IEnumerable<string> entries;
-            try { entries = Directory.EnumerateFileSystemEntries(dir); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
-            foreach (var entry in entries)
+            FileStat stat;
+            try
             {
-                var fd = Fd.TryOpen(entry, Fd.O_PATH | Fd.O_NOFOLLOW, out _);
-                if (fd < 0) continue;
-                FileStat stat;
-                try { stat = FilesAt.Stat(fd); }
-                finally { Fd.Close(fd); }
-                if (stat.IsDirectory) stack.Push(entry);
-                if (stat.Links > 1 && !stat.IsDirectory && !seen.Add(stat.Inode)) continue;
-                total += (long)stat.Blocks * 512;
+                if (FilesAt.TryStat(dir, name) is not { } st) continue;
+                stat = st;
             }
+            catch (LinuxException) { continue; }
+            if (!stat.IsDirectory && stat.Links > 1 && !seen.Add(stat.Inode)) continue;
+            total += (long)stat.Blocks * 512;
+            if (!stat.IsDirectory || depth >= 256) continue;
+            var child = FilesAt.TryOpen(dir, name, Fd.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, out _);
+            if (child < 0) continue;
+            try { total += Walk(child, depth + 1, seen); }
+            finally { Fd.Close(child); }
         }
         return total;
     }

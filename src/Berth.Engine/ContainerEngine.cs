@@ -278,7 +278,7 @@ public sealed partial class ContainerEngine
         foreach (var e in request.Env) ValidateEnv(e);
         var user = ImageUser.Resolve(RootfsOf(Containers.Dir(record.Id)), request.User ?? record.User);
         var env = record.Env.ToList();
-        foreach (var e in request.Env) Override(env, ExpandEnv(e));
+        foreach (var e in request.Env) Override(env, e);
         if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + user.Home);
         List<string> caps = [.. DefaultSecurity.Capabilities];
         var process = new ProcessSpec
@@ -443,14 +443,9 @@ public sealed partial class ContainerEngine
         if (!env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal))) env.Insert(0, DefaultPath);
         Override(env, "HOSTNAME=" + hostname);
         if (tty) Override(env, "TERM=xterm");
-        foreach (var e in given) Override(env, ExpandEnv(e));
+        foreach (var e in given) Override(env, e);
         return env;
     }
-
-    /// <summary><c>KEY</c> alone takes the caller's value of KEY, as Docker's <c>-e KEY</c>; unset, it is left out.</summary>
-    private static string ExpandEnv(string e)
-        => e.Contains('=', StringComparison.Ordinal) ? e
-            : Environment.GetEnvironmentVariable(e) is { } value ? $"{e}={value}" : "";
 
     private static void Override(List<string> env, string entry)
     {
@@ -460,11 +455,17 @@ public sealed partial class ContainerEngine
         env.Add(entry);
     }
 
+    /// <summary>
+    /// An entry must be <c>NAME=value</c>: the engine never fills a bare name from its own environment (the CLI does
+    /// that for <c>-e NAME</c>, from the user's), so no caller can read the engine's variables through a container.
+    /// </summary>
     private static void ValidateEnv(string e)
     {
-        var key = e.Split('=')[0];
+        var eq = e.IndexOf('=', StringComparison.Ordinal);
+        var key = eq < 0 ? e : e[..eq];
         if (key.Length == 0 || key.Any(c => char.IsWhiteSpace(c) || c == '\0'))
             throw new EngineException($"invalid environment variable \"{e}\": it needs a name without spaces");
+        if (eq < 0) throw new EngineException($"environment variable \"{e}\" has no value: give {e}=VALUE");
     }
 
     private static void Validate(RunOptions o)

@@ -367,4 +367,24 @@ public sealed class ContainerLifecycleTests : IDisposable
 
         Assert.Equal("lo\nserved\n", result.Stdout);
     }
+
+    [RequiresRootFact]
+    public void Run_BareEnvName_TakesTheUsersValueButTheEngineNeverFillsOne()
+    {
+        var name = "BERTH_TEST_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        Environment.SetEnvironmentVariable(name, "from the user");
+        try
+        {
+            var result = _h.Ok("run", "--rm", "-e", name, "-e", name + "_UNSET", "busybox", "sh", "-c", $"echo \"${name}\"; env | grep -c {name}_UNSET; true");
+
+            Assert.Equal("from the user\n0\n", result.Stdout);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+        var e = Assert.Throws<EngineException>(() => _h.Engine.CreateAsync(new RunOptions { Image = "busybox", Env = ["PATH"] }).GetAwaiter().GetResult());
+        Assert.Contains("has no value", e.Message);
+        Assert.Empty(_h.ContainerDirs());
+    }
 }

@@ -26,7 +26,7 @@ public static class ContainerExecCommand
                 Detach = p.Has("detach"),
                 User = p.Get("user"),
                 WorkingDir = p.Get("workdir"),
-                Env = p.All("env"),
+                Env = ContainerRunCommand.ExpandEnv(p.All("env")),
             });
         }
         catch (EngineException e)

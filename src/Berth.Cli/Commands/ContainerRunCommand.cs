@@ -86,6 +86,7 @@ public static class ContainerRunCommand
         var env = new List<string>();
         foreach (var file in p.All("env-file")) env.AddRange(ReadEnvFile(file));
         env.AddRange(p.All("env"));
+        env = ExpandEnv(env);
         double? cpus = null;
         if (p.Get("cpus") is { } c)
         {
@@ -136,6 +137,15 @@ public static class ContainerRunCommand
             NoHealthcheck = p.Has("no-healthcheck"),
         };
     }
+
+    /// <summary>
+    /// As Docker's <c>-e NAME</c> and env-file lines: a bare name takes the value it has in the user's environment,
+    /// and is left out when it has none.
+    /// </summary>
+    public static List<string> ExpandEnv(IEnumerable<string> entries)
+        => entries.Select(e => e.Contains('=', StringComparison.Ordinal) ? e
+                : Environment.GetEnvironmentVariable(e) is { } value ? $"{e}={value}" : null)
+            .OfType<string>().ToList();
 
     /// <summary>A flag's whole number (0 or more), null when the flag is not given.</summary>
     private static int? Whole(DockerArgs p, string flag)
