@@ -47,7 +47,7 @@ Berth is built, and busybox:latest is in its image store. As root:
   $bin logs web
   $bin exec web ps
   $bin top web
-  $bin stop web && $bin rm web
+  $bin rm -f web          # stop and remove; a plain stop waits 10 s, as httpd as PID 1 ignores SIGTERM
   $bin images
   $bin system df
 
