@@ -30,11 +30,7 @@ per_round=$(( (runs + rounds - 1) / rounds ))
 out="$BERTH_REPO/artifacts/bench"
 
 ensure_packages "${BERTH_BUILD_PACKAGES[@]}" runc crun "${BERTH_BENCH_PACKAGES[@]}"
-if [[ -n "${BERTH_BINARY:-}" ]]; then
-    BERTH_BIN="$BERTH_BINARY"
-elif [[ "${PUBLISH:-0}" == 1 || ! -x "$BERTH_BIN" ]]; then
-    publish_berth
-fi
+bench_berth
 mkdir -p "$out"
 
 work="$(mktemp -d /tmp/berth-bench.XXXXXX)"
@@ -101,9 +97,7 @@ for name in "${names[@]}"; do
         rm -f "$out/cold-start-$name.json"
         continue
     fi
-    jq -s '[.[].results[0].times[]] | sort | {times: ., runs: length,
-        median: (if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end)}' \
-        "${parts[@]}" > "$out/cold-start-$name.json"
+    pool_medians "$out/cold-start-$name.json" "${parts[@]}"
 done
 
 median_ms() {

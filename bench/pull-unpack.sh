@@ -21,11 +21,7 @@ per_round=$(( (runs + rounds - 1) / rounds ))
 out="$BERTH_REPO/artifacts/bench"
 
 ensure_packages "${BERTH_BUILD_PACKAGES[@]}" docker-registry skopeo umoci curl "${BERTH_BENCH_PACKAGES[@]}"
-if [[ -n "${BERTH_BINARY:-}" ]]; then
-    BERTH_BIN="$BERTH_BINARY"
-elif [[ "${PUBLISH:-0}" == 1 || ! -x "$BERTH_BIN" ]]; then
-    publish_berth
-fi
+bench_berth
 mkdir -p "$out"
 
 work="$(mktemp -d /tmp/berth-bench.XXXXXX)"
@@ -92,9 +88,7 @@ for pair in "pull-berth pull-skopeo" "unpack-berth unpack-umoci"; do
     done
 done
 for name in "${!commands[@]}"; do
-    jq -s '[.[].results[0].times[]] | sort | {times: ., runs: length,
-        median: (if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end)}' \
-        "$work/$name"-*.json > "$out/$name.json"
+    pool_medians "$out/$name.json" "$work/$name"-*.json
 done
 median_ms() { jq -r '.median * 1000 | round' "$out/$1.json"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }

@@ -23,11 +23,7 @@ per_round=$(( (runs + rounds - 1) / rounds ))
 out="$BERTH_REPO/artifacts/bench"
 
 ensure_packages "${BERTH_BUILD_PACKAGES[@]}" podman conmon runc "${BERTH_BENCH_PACKAGES[@]}"
-if [[ -n "${BERTH_BINARY:-}" ]]; then
-    BERTH_BIN="$BERTH_BINARY"
-elif [[ "${PUBLISH:-0}" == 1 || ! -x "$BERTH_BIN" ]]; then
-    publish_berth
-fi
+bench_berth
 mkdir -p "$out"
 
 work="$(mktemp -d /tmp/berth-bench.XXXXXX)"
@@ -66,9 +62,7 @@ for ((round = 0; round < rounds; round++)); do
     done
 done
 for name in "${names[@]}"; do
-    jq -s '[.[].results[0].times[]] | sort | {times: ., runs: length,
-        median: (if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end)}' \
-        "$work/$name"-*.json > "$out/run-image-$name.json"
+    pool_medians "$out/run-image-$name.json" "$work/$name"-*.json
 done
 median_ms() { jq -r '.median * 1000 | . * 10 | round / 10' "$out/run-image-$1.json"; }
 b="$(median_ms berth)" p="$(median_ms podman)"

@@ -67,6 +67,26 @@ publish_berth() {
     fi
 }
 
+# bench_berth: point BERTH_BIN at the berth to measure: $BERTH_BINARY when
+# set, else artifacts/bin/berth, published first when missing or PUBLISH=1.
+bench_berth() {
+    if [[ -n "${BERTH_BINARY:-}" ]]; then
+        BERTH_BIN="$BERTH_BINARY"
+    elif [[ "${PUBLISH:-0}" == 1 || ! -x "$BERTH_BIN" ]]; then
+        publish_berth || die "publish of berth failed"
+    fi
+}
+
+# pool_medians OUT PART.json...: every run's time from hyperfine exports, sorted,
+# with their count and median, into OUT.
+pool_medians() {
+    local out="$1"
+    shift
+    jq -s '[.[].results[0].times[]] | sort | {times: ., runs: length,
+        median: (if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end)}' \
+        "$@" >"$out"
+}
+
 # json_string S: S as a JSON string literal.
 json_string() {
     local s="$1"

@@ -15,24 +15,8 @@ internal sealed record TestImage(Dictionary<Digest, byte[]> Blobs, Descriptor Ma
 /// <summary>Images and archives built from real content (a busybox root file system, small tars) for the archive tests.</summary>
 internal static class TestImages
 {
-    private static readonly Lazy<byte[]> Busybox = new(() =>
-    {
-        var rootfs = TestPaths.NewDirectory("rootfs");
-        try
-        {
-            BusyboxRootfs.CreateAt(rootfs);
-            using var tar = new MemoryStream();
-            TarFile.CreateFromDirectory(rootfs, tar, includeBaseDirectory: false);
-            return tar.ToArray();
-        }
-        finally
-        {
-            TestPaths.DeleteDirectory(rootfs);
-        }
-    });
-
     /// <summary>A tar of a busybox root file system.</summary>
-    public static byte[] BusyboxTar => Busybox.Value;
+    public static byte[] BusyboxTar => BusyboxRootfs.Tar;
 
     /// <summary>A tar of one small file.</summary>
     public static byte[] SmallTar(string file, string content) => Tar([new TarItem(file, Encoding.UTF8.GetBytes(content))]);

@@ -29,11 +29,7 @@ public static class BusyboxImage
                 // Best effort at process exit; /tmp is cleaned eventually.
             }
         };
-        var rootfs = Path.Combine(dir, "rootfs");
-        BusyboxRootfs.CreateAt(rootfs);
-        var layer = new MemoryStream();
-        TarFile.CreateFromDirectory(rootfs, layer, includeBaseDirectory: false);
-        var layerBytes = layer.ToArray();
+        var layerBytes = BusyboxRootfs.Tar;
         var layerHex = Convert.ToHexStringLower(SHA256.HashData(layerBytes));
         var config = Encoding.UTF8.GetBytes(
             "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"sh\"]}," +
@@ -49,7 +45,6 @@ public static class BusyboxImage
             Add(configHex + ".json", config);
             Add(layerHex + "/layer.tar", layerBytes);
         }
-        Directory.Delete(rootfs, recursive: true);
         return path;
     }
 }

@@ -17,6 +17,30 @@ public static class BusyboxRootfs
 
     private static readonly Lazy<string> Template = new(BuildTemplate, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    private static readonly Lazy<byte[]> TarBytes = new(BuildTar, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>
+    /// The busybox root file system as an uncompressed tar (an image layer), built once per test run; callers must
+    /// not change the array.
+    /// </summary>
+    public static byte[] Tar => TarBytes.Value;
+
+    private static byte[] BuildTar()
+    {
+        var rootfs = TestPaths.NewDirectory("rootfs");
+        try
+        {
+            CreateAt(rootfs);
+            using var tar = new MemoryStream();
+            System.Formats.Tar.TarFile.CreateFromDirectory(rootfs, tar, includeBaseDirectory: false);
+            return tar.ToArray();
+        }
+        finally
+        {
+            TestPaths.DeleteDirectory(rootfs);
+        }
+    }
+
     /// <summary>
     /// Creates a busybox root file system at <paramref name="path"/>, which
     /// must not exist or be empty. The caller owns the folder.

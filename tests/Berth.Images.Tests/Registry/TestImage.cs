@@ -14,22 +14,6 @@ namespace Berth.Images.Tests.Registry;
 /// </summary>
 internal sealed class TestImage
 {
-    private static readonly Lazy<byte[]> BusyboxTar = new(() =>
-    {
-        var rootfs = TestPaths.NewDirectory("rootfs");
-        try
-        {
-            BusyboxRootfs.CreateAt(rootfs);
-            using var tar = new MemoryStream();
-            TarFile.CreateFromDirectory(rootfs, tar, includeBaseDirectory: false);
-            return tar.ToArray();
-        }
-        finally
-        {
-            TestPaths.DeleteDirectory(rootfs);
-        }
-    });
-
     private TestImage(Platform platform, IReadOnlyList<byte[]> tars)
     {
         Platform = platform;
@@ -70,7 +54,7 @@ internal sealed class TestImage
 
     /// <summary>A busybox root file system, then <paramref name="randomLayers"/> layers of one file of <paramref name="randomSize"/> random bytes each.</summary>
     public static TestImage Busybox(Platform? platform = null, int randomLayers = 0, int randomSize = 4096)
-        => new(platform ?? Platform.Default, [BusyboxTar.Value, .. Enumerable.Range(0, randomLayers).Select(i => RandomTar($"data-{i}", randomSize))]);
+        => new(platform ?? Platform.Default, [BusyboxRootfs.Tar, .. Enumerable.Range(0, randomLayers).Select(i => RandomTar($"data-{i}", randomSize))]);
 
     /// <summary>Only layers of random bytes (small images for many platforms).</summary>
     public static TestImage Random(Platform platform, int layers = 1, int size = 1024)
