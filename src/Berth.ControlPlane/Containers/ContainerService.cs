@@ -1,0 +1,280 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Berth.ControlPlane.Audit;
+using Berth.ControlPlane.Jobs;
+using Berth.ControlPlane.Security;
+using Berth.Data;
+using Berth.Data.Entities;
+using Berth.Engine;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Container = Berth.Data.Entities.Container;
+
+namespace Berth.ControlPlane.Containers;
+
+/// <summary>
+/// Containers as users see them: launch (admission, quota, audit, then a job on the container's node), start, stop,
+/// restart, remove, and reads scoped to the caller's teams. Each change is committed with its audit entry before
+/// its job runs.
+/// </summary>
+public sealed class ContainerService(
+    IDbContextFactory<BerthDbContext> dbFactory, AuditLog audit, Guard guard, JobDispatcher dispatcher, NodeEngine node, IOptions<ControlPlaneOptions> options)
+{
+    /// <summary>Records a new container, checked against the caller's rights and the team's quota, and launches it (waiting up to <see cref="ControlPlaneOptions.LaunchWaitSeconds"/>).</summary>
+    public async Task<ContainerView> CreateAsync(Caller caller, CreateContainerRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var team = await ResolveTeamAsync(db, caller, request.Team, cancellationToken).ConfigureAwait(false);
+        Template? template = null;
+        if (request.TemplateId is { } templateId)
+        {
+            template = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.Id == templateId && t.TeamId == team.Id, cancellationToken).ConfigureAwait(false)
+                ?? throw ControlPlaneException.NotFound($"template {templateId} of team {team.Name}");
+        }
+        var spec = Merge(template?.Spec, request);
+        SpecValidator.Check(spec, caller);
+        var name = request.Name ?? GeneratedName(spec.Image);
+        SpecValidator.CheckName(name, "name");
+        await guard.DemandAsync(caller.CanOperate(team.Id), caller, "container.create", "team", team.Name, team.Id, hidden: !caller.CanView(team.Id), cancellationToken).ConfigureAwait(false);
+        if (!node.Engine.HasImage(spec.Image))
+            throw ControlPlaneException.Invalid($"image \"{spec.Image}\" is not on node {node.NodeId}: pull it first (POST /api/v1/images/pull) or upload it");
+
+        var container = new Container
+        {
+            Name = name,
+            TeamId = team.Id,
+            OwnerId = caller.UserId ?? throw new ControlPlaneException(ProblemKind.Forbidden, "containers are launched by users"),
+            NodeId = node.NodeId,
+            TemplateId = template?.Id,
+            Spec = spec,
+            Desired = request.Start ? DesiredState.Running : DesiredState.Stopped,
+            State = request.Start ? ContainerState.Pending : ContainerState.Created,
+        };
+        await using (var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await QuotaGuard.CheckAsync(db, team.Id, team.Name, spec, isNew: true, self: null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ControlPlaneException e) when (e.Kind == ProblemKind.QuotaExceeded)
+            {
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                await audit.WriteAsync(new AuditRecord(caller, "container.create", "container", name, team.Id, AuditRecord.Denied, e.Message), cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+            if (await db.Containers.AnyAsync(c => c.TeamId == team.Id && c.Name == name && c.RemovedAt == null, cancellationToken).ConfigureAwait(false))
+                throw ControlPlaneException.Conflict($"team {team.Name} already has a container named {name}");
+            db.Containers.Add(container);
+            db.Events.Add(RunBook.Event(container, "create", null, caller.UserId));
+            var entry = await audit.AppendAsync(db, new AuditRecord(caller, "container.create", "container", container.Id.ToString(), team.Id, AuditRecord.Allowed,
+                $"{name} from {spec.Image}"), cancellationToken).ConfigureAwait(false);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            audit.Anchor(entry);
+        }
+        if (request.Start) await LaunchAndWaitAsync(container, caller, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(caller, container.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The containers of the caller's teams (all for admins and auditors), newest first; removed ones only when asked.</summary>
+    public async Task<IReadOnlyList<ContainerView>> ListAsync(Caller caller, bool includeRemoved, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var query = db.Containers.AsNoTracking().Include(c => c.Team).Include(c => c.Owner).AsQueryable();
+        if (caller.VisibleTeams is { } teams) query = query.Where(c => teams.Contains(c.TeamId));
+        if (!includeRemoved) query = query.Where(c => c.RemovedAt == null);
+        var list = await query.OrderByDescending(c => c.CreatedAt).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return list.Select(c => ContainerView.From(c, c.Team!.Name, c.Owner!.Username)).ToList();
+    }
+
+    /// <summary>One container the caller may see.</summary>
+    /// <exception cref="ControlPlaneException">Not found, or of a team the caller does not see (the same answer).</exception>
+    public async Task<ContainerView> GetAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var c = await FindVisibleAsync(db, caller, id, cancellationToken).ConfigureAwait(false);
+        return ContainerView.From(c, c.Team!.Name, c.Owner!.Username);
+    }
+
+    /// <summary>Starts a stopped container, after admission against the team's quota.</summary>
+    public Task<ContainerView> StartAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+        => ChangeAsync(caller, id, "container.start", async (db, c, team) =>
+        {
+            if (c.Desired == DesiredState.Running && c.State is ContainerState.Running or ContainerState.Restarting) return false;
+            await QuotaGuard.CheckAsync(db, c.TeamId, team, c.Spec, isNew: false, self: c.Id, cancellationToken).ConfigureAwait(false);
+            c.Desired = DesiredState.Running;
+            c.State = ContainerState.Pending;
+            c.RestartCount = 0;
+            return true;
+        }, c => LaunchAndWaitAsync(c, caller, cancellationToken), cancellationToken);
+
+    /// <summary>Stops a running container and waits until it has stopped.</summary>
+    public Task<ContainerView> StopAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+        => StopAsync(caller, id, "stopped", cancellationToken);
+
+    /// <summary>Stops a container, giving <paramref name="reason"/> to the run it ends (<c>stopped</c>, <c>ttl</c>, <c>idle</c>, <c>unhealthy</c>).</summary>
+    public Task<ContainerView> StopAsync(Caller caller, Guid id, string reason, CancellationToken cancellationToken)
+        => ChangeAsync(caller, id, "container.stop", (_, c, _) =>
+        {
+            if (c.Desired != DesiredState.Running) return Task.FromResult(false);
+            c.Desired = DesiredState.Stopped;
+            c.StopReason = reason;
+            return Task.FromResult(true);
+        }, c => Wait(dispatcher.DispatchAsync(c.NodeId, j => j.StopAsync(c.Id, CancellationToken.None)), cancellationToken), cancellationToken);
+
+    /// <summary>Restarts a container (stop, then start, with admission).</summary>
+    public Task<ContainerView> RestartAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+        => ChangeAsync(caller, id, "container.restart", async (db, c, team) =>
+        {
+            await QuotaGuard.CheckAsync(db, c.TeamId, team, c.Spec, isNew: false, self: c.Id, cancellationToken).ConfigureAwait(false);
+            c.Desired = DesiredState.Running;
+            c.StopReason = "restart";
+            return true;
+        }, c => Wait(dispatcher.DispatchAsync(c.NodeId, j => j.RestartAsync(c.Id, caller.UserId, CancellationToken.None)), cancellationToken), cancellationToken);
+
+    /// <summary>Removes a container (killing it if it runs); its record, runs and events stay for history.</summary>
+    public async Task RemoveAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+        => await ChangeAsync(caller, id, "container.remove", (_, c, _) =>
+        {
+            c.Desired = DesiredState.Removed;
+            c.StopReason ??= "removed";
+            return Task.FromResult(true);
+        }, c => Wait(dispatcher.DispatchAsync(c.NodeId, j => j.RemoveAsync(c.Id, CancellationToken.None)), cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The container's runs, newest first.</summary>
+    public async Task<IReadOnlyList<RunView>> RunsAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var c = await FindVisibleAsync(db, caller, id, cancellationToken).ConfigureAwait(false);
+        var runs = await db.Runs.AsNoTracking().Where(r => r.ContainerId == id).OrderByDescending(r => r.StartedAt)
+            .GroupJoin(db.Users, r => r.StartedById, u => u.Id, (r, u) => new { r, u })
+            .SelectMany(x => x.u.DefaultIfEmpty(), (x, u) => new { x.r, User = u == null ? null : u.Username })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return runs.Select(x => new RunView(x.r.Id, x.r.ContainerId, c.Name, x.r.TeamId, x.r.Image, x.User, x.r.StartedAt, x.r.EndedAt, x.r.ExitCode, x.r.Signal, x.r.OomKilled, x.r.Reason)).ToList();
+    }
+
+    /// <summary>The container's events, oldest first.</summary>
+    public async Task<IReadOnlyList<ContainerEvent>> EventsAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await FindVisibleAsync(db, caller, id, cancellationToken).ConfigureAwait(false);
+        return await db.Events.AsNoTracking().Where(e => e.ContainerId == id).OrderBy(e => e.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The engine's log file of the container and its engine id; null when it has none on this node (never made, or removed).</summary>
+    public async Task<(string Path, string EngineId)?> LogFileAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var c = await FindVisibleAsync(db, caller, id, cancellationToken).ConfigureAwait(false);
+        if (c.EngineId is null || c.NodeId != node.NodeId || node.Engine.Containers.TryFind(c.EngineId) is not { } record) return null;
+        return (node.Engine.LogPath(record), record.Id);
+    }
+
+    /// <summary>The container, loaded with its team and owner, when the caller may see it; not found otherwise.</summary>
+    public static async Task<Container> FindVisibleAsync(BerthDbContext db, Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(caller);
+        var c = await db.Containers.AsNoTracking().Include(x => x.Team).Include(x => x.Owner).FirstOrDefaultAsync(x => x.Id == id, cancellationToken).ConfigureAwait(false);
+        if (c is null || !caller.CanView(c.TeamId)) throw ControlPlaneException.NotFound($"container {id}");
+        return c;
+    }
+
+    private async Task<ContainerView> ChangeAsync(Caller caller, Guid id, string action, Func<BerthDbContext, Container, string, Task<bool>> change,
+        Func<Container, Task> then, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        Container c;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var visible = await db.Containers.AsNoTracking().Where(x => x.Id == id).Select(x => new { x.TeamId, x.RemovedAt }).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (visible is null || !caller.CanView(visible.TeamId))
+            {
+                if (visible is not null) await guard.DemandAsync(false, caller, action, "container", id.ToString(), visible.TeamId, hidden: true, cancellationToken).ConfigureAwait(false);
+                throw ControlPlaneException.NotFound($"container {id}");
+            }
+            await guard.DemandAsync(caller.CanOperate(visible.TeamId), caller, action, "container", id.ToString(), visible.TeamId, hidden: false, cancellationToken).ConfigureAwait(false);
+            if (visible.RemovedAt is not null) throw ControlPlaneException.Conflict($"container {id} was removed");
+
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // Row lock: a worker's update and this change serialise instead of racing.
+            c = await db.Containers.FromSql($"SELECT *, xmin FROM containers WHERE \"Id\" = {id} FOR UPDATE").Include(x => x.Team).FirstAsync(cancellationToken).ConfigureAwait(false);
+            bool changed;
+            try
+            {
+                changed = await change(db, c, c.Team!.Name).ConfigureAwait(false);
+            }
+            catch (ControlPlaneException e) when (e.Kind == ProblemKind.QuotaExceeded)
+            {
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                await audit.WriteAsync(new AuditRecord(caller, action, "container", id.ToString(), c.TeamId, AuditRecord.Denied, e.Message), cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+            c.UpdatedAt = DateTimeOffset.UtcNow;
+            var entry = await audit.AppendAsync(db, new AuditRecord(caller, action, "container", id.ToString(), c.TeamId, AuditRecord.Allowed, c.Name), cancellationToken).ConfigureAwait(false);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            audit.Anchor(entry);
+            if (!changed) return await GetAsync(caller, id, cancellationToken).ConfigureAwait(false);
+        }
+        await then(c).ConfigureAwait(false);
+        return await GetAsync(caller, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task LaunchAndWaitAsync(Container c, Caller caller, CancellationToken cancellationToken)
+        => Wait(dispatcher.DispatchAsync(c.NodeId, j => j.LaunchAsync(c.Id, caller.UserId, CancellationToken.None)), cancellationToken);
+
+    private async Task Wait(Task job, CancellationToken cancellationToken)
+    {
+        // A slow job goes on; the answer then shows the state so far.
+        await Task.WhenAny(job, Task.Delay(TimeSpan.FromSeconds(options.Value.LaunchWaitSeconds), cancellationToken)).ConfigureAwait(false);
+    }
+
+    private static async Task<Team> ResolveTeamAsync(BerthDbContext db, Caller caller, string? team, CancellationToken cancellationToken)
+    {
+        if (team is null)
+        {
+            var operable = caller.Teams.Where(t => caller.CanOperate(t.Key)).Select(t => t.Key).ToList();
+            if (operable.Count != 1)
+                throw ControlPlaneException.Invalid(operable.Count == 0 ? "team is required: you operate no team" : "team is required: you operate several teams");
+            return await db.Teams.AsNoTracking().FirstAsync(t => t.Id == operable[0], cancellationToken).ConfigureAwait(false);
+        }
+        var found = Guid.TryParse(team, out var teamId)
+            ? await db.Teams.AsNoTracking().FirstOrDefaultAsync(t => t.Id == teamId, cancellationToken).ConfigureAwait(false)
+            : await db.Teams.AsNoTracking().FirstOrDefaultAsync(t => t.Name == team, cancellationToken).ConfigureAwait(false);
+        if (found is null || !caller.CanView(found.Id)) throw ControlPlaneException.NotFound($"team {team}");
+        return found;
+    }
+
+    private ContainerSpec Merge(ContainerSpec? template, CreateContainerRequest r)
+    {
+        var o = options.Value;
+        return new ContainerSpec
+        {
+            Image = r.Image ?? template?.Image ?? "",
+            Command = r.Command ?? template?.Command ?? [],
+            Env = r.Env ?? template?.Env ?? new Dictionary<string, string>(),
+            MemoryBytes = r.MemoryBytes ?? template?.MemoryBytes ?? o.DefaultMemoryBytes,
+            Cpus = r.Cpus ?? template?.Cpus ?? o.DefaultCpus,
+            PidsLimit = r.PidsLimit ?? template?.PidsLimit ?? o.DefaultPidsLimit,
+            Mounts = r.Mounts ?? template?.Mounts ?? [],
+            RestartPolicy = r.RestartPolicy ?? template?.RestartPolicy ?? "no",
+            MaxRetries = r.MaxRetries ?? template?.MaxRetries,
+            HealthCheck = r.HealthCheck ?? template?.HealthCheck,
+            TtlSeconds = r.TtlSeconds ?? template?.TtlSeconds,
+            IdleStopSeconds = r.IdleStopSeconds ?? template?.IdleStopSeconds,
+        };
+    }
+
+    private static string GeneratedName(string image)
+    {
+        var baseName = image.Split('@')[0].Split('/')[^1].Split(':')[0];
+        var clean = new string(baseName.Where(ch => char.IsAsciiLetterOrDigit(ch) || ch is '_' or '.' or '-').ToArray());
+        if (clean.Length == 0 || !char.IsAsciiLetterOrDigit(clean[0])) clean = "c" + clean;
+        if (clean.Length > 50) clean = clean[..50];
+        return clean + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)).ToString(CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,39 @@
+using Berth.Data;
+using Berth.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace Berth.ControlPlane.Containers;
+
+/// <summary>Opens and closes runs (start→exit records); each helper is safe to call twice for the same start or exit.</summary>
+public static class RunBook
+{
+    /// <summary>The container's run that has not ended, tracked; null when there is none.</summary>
+    public static Task<Run?> OpenRunAsync(BerthDbContext db, Guid containerId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Runs.Where(r => r.ContainerId == containerId && r.EndedAt == null).OrderByDescending(r => r.StartedAt).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends the open run, if any, with <paramref name="exitCode"/>: codes 129–192 are read as death by signal
+    /// (code − 128), as Docker reports them, since the shim records them that way.
+    /// </summary>
+    public static async Task<Run?> CloseAsync(BerthDbContext db, Guid containerId, DateTimeOffset endedAt, int? exitCode, bool oom, string reason, CancellationToken cancellationToken)
+    {
+        var run = await OpenRunAsync(db, containerId, cancellationToken).ConfigureAwait(false);
+        if (run is null) return null;
+        run.EndedAt = endedAt < run.StartedAt ? run.StartedAt : endedAt;
+        run.ExitCode = exitCode;
+        run.Signal = exitCode is > 128 and <= 192 ? exitCode - 128 : null;
+        run.OomKilled |= oom;
+        run.Reason = oom ? "oom" : reason;
+        return run;
+    }
+
+    /// <summary>An event row for a container.</summary>
+    public static ContainerEvent Event(Container c, string action, string? detail = null, Guid? actor = null, DateTimeOffset? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        return new ContainerEvent { ContainerId = c.Id, TeamId = c.TeamId, Action = action, Detail = detail, ActorId = actor, Time = time ?? DateTimeOffset.UtcNow };
+    }
+}

@@ -1,0 +1,194 @@
+using Berth.ControlPlane.Containers;
+using Berth.Data;
+using Berth.Data.Entities;
+using Berth.Engine;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Container = Berth.Data.Entities.Container;
+
+namespace Berth.ControlPlane.Jobs;
+
+/// <summary>
+/// The work on one node's containers, run as Hangfire jobs on the node's queue (or in-process for the local node):
+/// each takes a container id, reads what is wanted of it, and drives the engine there. Every job is idempotent and
+/// takes the container's lock, so a re-drive or a duplicate does no harm.
+/// </summary>
+public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, NodeEngine node, ContainerLocks locks, ILogger<ContainerJobs> logger)
+{
+    /// <summary>The engine's name of a control-plane container (unique on the node).</summary>
+    public static string EngineName(Guid id) => "berth-" + id.ToString("N");
+
+    /// <summary>Makes (when not yet made) and starts the container, when it is still wanted running; records the run.</summary>
+    public async Task LaunchAsync(Guid containerId, Guid? actorId, CancellationToken cancellationToken)
+    {
+        using var held = await locks.TakeAsync(containerId, cancellationToken).ConfigureAwait(false);
+        var c = await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
+        if (c is null || c.Desired != DesiredState.Running) return;
+        var engine = node.Engine;
+        if (c.EngineId is { } existing && engine.Containers.TryFind(existing) is { } current && ContainerEngine.IsShimAlive(current)) return;
+
+        string? engineId = c.EngineId;
+        ContainerRecord? started = null;
+        string? error = null;
+        try
+        {
+            if (engineId is null || engine.Containers.TryFind(engineId) is null)
+                engineId = (await engine.CreateAsync(ToRunOptions(c), cancellationToken).ConfigureAwait(false)).Id;
+            started = engine.Start(engineId);
+        }
+        catch (EngineException e)
+        {
+            logger.LogInformation("container {Id} did not start: {Message}", c.Id, e.Message);
+            error = e.Message;
+        }
+        await SaveAsync(containerId, async (db, c) =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            c.EngineId = engineId;
+            c.UpdatedAt = now;
+            if (started is null)
+            {
+                c.State = ContainerState.Failed;
+                c.LastError = error;
+                c.LastExitCode = ContainerEngine.StartFailureExitCode(error!);
+                c.FinishedAt = now;
+                db.Events.Add(RunBook.Event(c, "start-failed", error, actorId));
+                return;
+            }
+            if (c.State is ContainerState.Pending or ContainerState.Created or ContainerState.Stopped or ContainerState.Failed) c.State = ContainerState.Running;
+            c.StartedAt = started.State.StartedAt ?? now;
+            c.FinishedAt = null;
+            c.ExpiresAt = c.Spec.TtlSeconds is { } ttl ? c.StartedAt.Value.AddSeconds(ttl) : null;
+            c.LastError = null;
+            c.StopReason = null;
+            c.Health = c.Spec.HealthCheck is null ? null : "starting";
+            await RunBook.CloseAsync(db, c.Id, now, null, false, "lost", cancellationToken).ConfigureAwait(false);
+            db.Runs.Add(new Run { ContainerId = c.Id, TeamId = c.TeamId, StartedById = actorId, Image = c.Spec.Image, StartedAt = c.StartedAt.Value });
+            db.Events.Add(RunBook.Event(c, "start", null, actorId));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the container (its stop signal, then SIGKILL after its timeout) and ends its run with its stop reason.</summary>
+    public async Task StopAsync(Guid containerId, CancellationToken cancellationToken)
+    {
+        using var held = await locks.TakeAsync(containerId, cancellationToken).ConfigureAwait(false);
+        var c = await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
+        if (c is null || c.Desired == DesiredState.Running) return;
+        await StopOnEngineAsync(c, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the container if it runs, then starts it again (one run ends, the next begins).</summary>
+    public async Task RestartAsync(Guid containerId, Guid? actorId, CancellationToken cancellationToken)
+    {
+        using (await locks.TakeAsync(containerId, cancellationToken).ConfigureAwait(false))
+        {
+            var c = await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
+            if (c is null || c.Desired != DesiredState.Running) return;
+            c.StopReason ??= "restart";
+            await StopOnEngineAsync(c, cancellationToken).ConfigureAwait(false);
+        }
+        await LaunchAsync(containerId, actorId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes the container from its node (killing it when it runs); the database keeps its record and history.</summary>
+    public async Task RemoveAsync(Guid containerId, CancellationToken cancellationToken)
+    {
+        using var held = await locks.TakeAsync(containerId, cancellationToken).ConfigureAwait(false);
+        var c = await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
+        if (c is null || c.Desired != DesiredState.Removed || c.State == ContainerState.Removed) return;
+        ContainerRunState? exit = null;
+        if (c.EngineId is { } engineId && node.Engine.Containers.TryFind(engineId) is not null)
+        {
+            exit = node.Engine.Inspect(engineId).State;
+            var wasRunning = ContainerEngine.IsShimAlive(node.Engine.Inspect(engineId));
+            try { node.Engine.Remove(engineId, force: true); }
+            catch (EngineException) when (node.Engine.Containers.TryFind(engineId) is null) { }
+            if (wasRunning) exit = new ContainerRunState { ExitCode = 137, FinishedAt = DateTimeOffset.UtcNow };
+        }
+        await SaveAsync(containerId, async (db, c) =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            if (exit is not null) await RunBook.CloseAsync(db, c.Id, exit.FinishedAt ?? now, exit.ExitCode, exit.OomKilled, c.StopReason ?? "removed", cancellationToken).ConfigureAwait(false);
+            c.State = ContainerState.Removed;
+            c.RemovedAt = now;
+            c.UpdatedAt = now;
+            c.FinishedAt ??= now;
+            db.Events.Add(RunBook.Event(c, "remove"));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task StopOnEngineAsync(Container c, CancellationToken cancellationToken)
+    {
+        ContainerRecord? record = null;
+        if (c.EngineId is { } engineId && node.Engine.Containers.TryFind(engineId) is not null) record = node.Engine.Stop(engineId);
+        var reason = c.StopReason;
+        await SaveAsync(c.Id, async (db, c) =>
+        {
+            var now = record?.State.FinishedAt ?? DateTimeOffset.UtcNow;
+            c.LastExitCode = record?.State.ExitCode ?? c.LastExitCode;
+            await RunBook.CloseAsync(db, c.Id, now, record?.State.ExitCode, record?.State.OomKilled ?? false, reason ?? c.StopReason ?? "stopped", cancellationToken).ConfigureAwait(false);
+            if (c.State != ContainerState.Removed) c.State = ContainerState.Stopped;
+            c.FinishedAt = now;
+            c.ExpiresAt = null;
+            c.UpdatedAt = DateTimeOffset.UtcNow;
+            db.Events.Add(RunBook.Event(c, "stop", reason));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<Container?> LoadAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var c = await db.Containers.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancellationToken).ConfigureAwait(false);
+        return c is not null && c.NodeId == node.NodeId ? c : null;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="apply"/> to a fresh copy of the container and saves; when the event ingestor or a user
+    /// changed the row meanwhile (its xmin moved), reads it again and applies again.
+    /// </summary>
+    private async Task SaveAsync(Guid id, Func<BerthDbContext, Container, Task> apply, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            var c = await db.Containers.FirstAsync(x => x.Id == id, cancellationToken).ConfigureAwait(false);
+            await apply(db, c).ConfigureAwait(false);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 10)
+            {
+            }
+        }
+    }
+
+    /// <summary>The engine's options for a control-plane container.</summary>
+    public static RunOptions ToRunOptions(Container c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var s = c.Spec;
+        var health = s.HealthCheck is { Command: { } command } h ? h : null;
+        return new RunOptions
+        {
+            Image = s.Image,
+            Name = EngineName(c.Id),
+            Hostname = c.Name.Length <= 63 ? c.Name : c.Name[..63],
+            Command = s.Command.Count > 0 ? s.Command : null,
+            Env = s.Env.Select(kv => kv.Key + "=" + kv.Value).ToList(),
+            Memory = s.MemoryBytes,
+            Cpus = s.Cpus,
+            PidsLimit = s.PidsLimit,
+            Tmpfs = s.Mounts.Where(m => m.StartsWith("tmpfs:", StringComparison.Ordinal)).Select(m => m[6..]).ToList(),
+            Volumes = s.Mounts.Where(m => !m.StartsWith("tmpfs:", StringComparison.Ordinal)).ToList(),
+            Restart = s.RestartPolicy == "no" ? RestartPolicy.No : new RestartPolicy(s.RestartPolicy, s.MaxRetries ?? 0),
+            Labels = new Dictionary<string, string> { ["berth.container"] = c.Id.ToString(), ["berth.team"] = c.TeamId.ToString() },
+            HealthCommand = health?.Command,
+            HealthInterval = health is null ? null : TimeSpan.FromSeconds(health.IntervalSeconds),
+            HealthTimeout = health is null ? null : TimeSpan.FromSeconds(health.TimeoutSeconds),
+            HealthRetries = health?.Retries,
+            NoHealthcheck = health is null,
+        };
+    }
+}

@@ -1,0 +1,29 @@
+using Berth.Engine;
+using Microsoft.Extensions.Options;
+
+namespace Berth.ControlPlane;
+
+/// <summary>The local node: its id and its engine, called in-process.</summary>
+public sealed class NodeEngine
+{
+    public NodeEngine(IOptions<ControlPlaneOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var o = options.Value;
+        NodeId = o.NodeName;
+        var berth = o.Engine.BerthPath;
+        if (string.IsNullOrEmpty(berth) || !File.Exists(berth))
+            throw new InvalidOperationException($"Berth:Engine:BerthPath must name the berth binary (given: \"{berth}\"); ./run.sh builds it as artifacts/bin/berth");
+        Engine = new ContainerEngine(new EngineOptions
+        {
+            DataRoot = o.Engine.DataRoot,
+            RuntimeRoot = o.Engine.RuntimeRoot,
+            BerthPath = Path.GetFullPath(berth),
+            CgroupParent = o.Engine.CgroupParent,
+        });
+    }
+
+    public string NodeId { get; }
+
+    public ContainerEngine Engine { get; }
+}

@@ -1,0 +1,148 @@
+using Berth.ControlPlane.Containers;
+using Berth.ControlPlane.Jobs;
+using Berth.Data;
+using Berth.Data.Entities;
+using Berth.Engine;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.ControlPlane.Workers;
+
+/// <summary>
+/// Records what the node's engine reports (starts, exits, OOM kills, restarts by policy, health changes) as runs,
+/// states and events of the control plane's containers. It resumes from the last sequence it committed (kept on the
+/// node's row, in the same transaction), so whatever happened while the host was down is recorded on its next start.
+/// </summary>
+public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFactory, NodeEngine node, JobDispatcher dispatcher, ILogger<EngineEventIngestor> logger) : BackgroundService
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Raised after a batch of events is committed (the live feeds refresh on it).</summary>
+    public event Action<IReadOnlyList<Guid>>? ContainersChanged;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var tail = new EngineEventTail(node.Engine.Events.Path);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await IngestAsync(tail, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(Poll, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // PostgreSQL down or a conflict: read again from the committed sequence after a pause.
+                logger.LogWarning("engine events not recorded yet: {Message}", e.Message);
+                tail = new EngineEventTail(node.Engine.Events.Path);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Records every event after the node's committed sequence; returns how many were read.</summary>
+    public async Task<int> IngestAsync(EngineEventTail tail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tail);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var row = await db.Nodes.FirstOrDefaultAsync(n => n.Id == node.NodeId, cancellationToken).ConfigureAwait(false);
+        if (row is null) return 0; // the heartbeat registers the node first
+        var events = tail.ReadNew(row.EventSequence);
+        if (events.Count == 0) return 0;
+        var engineIds = events.Select(e => e.Subject).Distinct().ToList();
+        var containers = await db.Containers.Where(c => c.EngineId != null && engineIds.Contains(c.EngineId) && c.NodeId == node.NodeId)
+            .ToDictionaryAsync(c => c.EngineId!, cancellationToken).ConfigureAwait(false);
+        var oom = new HashSet<Guid>();
+        var unhealthy = new List<(Container Container, string Action)>();
+        foreach (var e in events)
+        {
+            row.EventSequence = Math.Max(row.EventSequence, e.Sequence);
+            if (!containers.TryGetValue(e.Subject, out var c)) continue;
+            await ApplyAsync(db, c, e, oom, unhealthy, cancellationToken).ConfigureAwait(false);
+        }
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (c, action) in unhealthy) await ActOnHealthAsync(c.Id, action, cancellationToken).ConfigureAwait(false);
+        if (containers.Count > 0) ContainersChanged?.Invoke(containers.Values.Select(c => c.Id).ToList());
+        return events.Count;
+    }
+
+    private static async Task ApplyAsync(BerthDbContext db, Container c, EngineEvent e, HashSet<Guid> oom, List<(Container, string)> unhealthy, CancellationToken cancellationToken)
+    {
+        switch (e.Action)
+        {
+            case "start":
+                // A start the control plane asked for gets its run from the launch job; only a start that follows a
+                // restart by policy (the shim's "restart" event) gets one here.
+                if (c.State == ContainerState.Restarting
+                    && await RunBook.OpenRunAsync(db, c.Id, cancellationToken).ConfigureAwait(false) is null
+                    && !db.ChangeTracker.Entries<Run>().Any(r => r.Entity.ContainerId == c.Id && r.Entity.EndedAt == null))
+                {
+                    db.Runs.Add(new Run { ContainerId = c.Id, TeamId = c.TeamId, Image = c.Spec.Image, StartedAt = e.Time });
+                    db.Events.Add(RunBook.Event(c, "restart", "by restart policy", time: e.Time));
+                    c.StartedAt = e.Time;
+                    c.FinishedAt = null;
+                    if (c.Spec.TtlSeconds is { } ttl && c.ExpiresAt is null) c.ExpiresAt = e.Time.AddSeconds(ttl);
+                }
+                if (c.Desired == DesiredState.Running) c.State = ContainerState.Running;
+                break;
+            case "oom":
+                oom.Add(c.Id);
+                db.Events.Add(RunBook.Event(c, "oom", "killed by the kernel's OOM killer (memory limit reached)", time: e.Time));
+                break;
+            case "die":
+                var run = await RunBook.CloseAsync(db, c.Id, e.Time, e.ExitCode, oom.Contains(c.Id), c.StopReason ?? "exited", cancellationToken).ConfigureAwait(false);
+                run ??= db.ChangeTracker.Entries<Run>().Select(r => r.Entity).FirstOrDefault(r => r.ContainerId == c.Id && r.EndedAt == null);
+                if (run is not null && run.EndedAt is null)
+                {
+                    run.EndedAt = e.Time;
+                    run.ExitCode = e.ExitCode;
+                    run.Reason = c.StopReason ?? "exited";
+                }
+                db.Events.Add(RunBook.Event(c, "die", $"exit code {e.ExitCode}", time: e.Time));
+                c.LastExitCode = e.ExitCode;
+                c.FinishedAt = e.Time;
+                if (c.State is ContainerState.Running or ContainerState.Restarting or ContainerState.Pending) c.State = ContainerState.Stopped;
+                break;
+            case "restart":
+                c.State = ContainerState.Restarting;
+                c.RestartCount++;
+                break;
+            case "destroy":
+                if (c.Desired != DesiredState.Removed && c.State != ContainerState.Removed)
+                {
+                    c.State = ContainerState.Lost;
+                    db.Events.Add(RunBook.Event(c, "lost", "removed from its node outside the control plane", time: e.Time));
+                }
+                break;
+            default:
+                if (e.Action.StartsWith("health_status: ", StringComparison.Ordinal))
+                {
+                    var status = e.Action["health_status: ".Length..];
+                    if (c.Health != status) db.Events.Add(RunBook.Event(c, "health", status, time: e.Time));
+                    c.Health = status;
+                    if (status == "unhealthy" && c.Spec.HealthCheck is { Action: not "none" } h && c.Desired == DesiredState.Running) unhealthy.Add((c, h.Action));
+                }
+                return;
+        }
+        c.UpdatedAt = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>Restarts or stops a container whose health check failed, as its definition says.</summary>
+    private async Task ActOnHealthAsync(Guid id, string action, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var c = await db.Containers.FirstAsync(x => x.Id == id, cancellationToken).ConfigureAwait(false);
+        c.StopReason = "unhealthy";
+        if (action == "stop") c.Desired = DesiredState.Stopped;
+        db.Events.Add(RunBook.Event(c, "health-action", action));
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        _ = action == "stop"
+            ? dispatcher.DispatchAsync(c.NodeId, j => j.StopAsync(id, CancellationToken.None))
+            : dispatcher.DispatchAsync(c.NodeId, j => j.RestartAsync(id, null, CancellationToken.None));
+    }
+}

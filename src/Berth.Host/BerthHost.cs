@@ -1,0 +1,198 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Berth.ControlPlane;
+using Berth.ControlPlane.Audit;
+using Berth.ControlPlane.Containers;
+using Berth.ControlPlane.Identity;
+using Berth.ControlPlane.Jobs;
+using Berth.ControlPlane.Security;
+using Berth.ControlPlane.Workers;
+using Berth.Data;
+using Berth.Host.Api;
+using Berth.Host.Auth;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+
+namespace Berth.Host;
+
+/// <summary>
+/// The composition root: builds the web host (REST API, SignalR hub, Hangfire server, auth, health, metrics) that
+/// tests start too, and runs the <c>migrate</c> command.
+/// </summary>
+public static class BerthHost
+{
+    /// <summary>The address served when none is configured.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Largest JSON body accepted by the API (uploads have their own limit).</summary>
+    public const long MaxJsonBody = 1024 * 1024;
+
+    /// <summary><c>migrate</c>: applies the database migrations and exits. Otherwise: serves until stopped.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == "migrate")
+        {
+            var config = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
+            var connection = config.GetConnectionString("Berth");
+            if (string.IsNullOrEmpty(connection))
+            {
+                await Console.Error.WriteLineAsync("error: ConnectionStrings:Berth is not set (environment ConnectionStrings__Berth)").ConfigureAwait(false);
+                return 2;
+            }
+            await MigrateAsync(connection, CancellationToken.None).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync("database is up to date").ConfigureAwait(false);
+            return 0;
+        }
+        await using var app = Build(args);
+        await app.RunAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Applies every pending migration of the control plane's schema, and installs Hangfire's schema.</summary>
+    public static async Task MigrateAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var options = new DbContextOptionsBuilder<BerthDbContext>();
+        options.UseBerthPostgres(connectionString);
+        await using (var db = new BerthDbContext(options.Options))
+        {
+            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        PostgreSqlObjectsInstaller.Install(connection, HangfireSchema);
+    }
+
+    private const string HangfireSchema = "hangfire";
+
+    /// <summary>Builds the host; <paramref name="configure"/> lets tests add configuration and services before it is built.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+            builder.WebHost.UseUrls(DefaultUrl);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxJsonBody);
+        configure?.Invoke(builder);
+        AddServices(builder);
+        var app = builder.Build();
+        MapEndpoints(app);
+        return app;
+    }
+
+    private static void AddServices(WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var connection = builder.Configuration.GetConnectionString("Berth");
+        if (string.IsNullOrEmpty(connection)) throw new InvalidOperationException("ConnectionStrings:Berth is not set (environment ConnectionStrings__Berth)");
+
+        services.AddOptions<ControlPlaneOptions>().Bind(builder.Configuration.GetSection(ControlPlaneOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddDbContextFactory<BerthDbContext>(o => o.UseBerthPostgres(connection));
+        services.AddSingleton<NodeEngine>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<Guard>();
+        services.AddSingleton<CallerFactory>();
+        services.AddSingleton<IdentityService>();
+        services.AddSingleton<ContainerLocks>();
+        services.AddSingleton<JobDispatcher>();
+        services.AddSingleton<ContainerService>();
+        services.AddTransient<ContainerJobs>();
+        services.AddSingleton<EngineEventIngestor>();
+        services.AddHostedService(sp => sp.GetRequiredService<EngineEventIngestor>());
+        services.AddSingleton<NodeHeartbeat>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeHeartbeat>());
+        services.AddHostedService<Bootstrap>();
+
+        services.AddHangfire((sp, h) => h
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connection), new PostgreSqlStorageOptions
+            {
+                SchemaName = HangfireSchema,
+                // Installed by `migrate`, never at start-up.
+                PrepareSchemaIfNecessary = false,
+                // LISTEN/NOTIFY: a job starts within milliseconds; the poll only catches a missed notification.
+                EnableLongPolling = true,
+                QueuePollInterval = TimeSpan.FromSeconds(1),
+            }));
+        services.AddHangfireServer((sp, o) =>
+        {
+            var node = sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.NodeName;
+            o.Queues = [NodeQueue.For(node), "default"];
+            o.WorkerCount = 8;
+            o.ServerName = "berth-" + node;
+        });
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<Problems>();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        });
+        services.AddOpenApi();
+
+        services.AddAuthentication("Berth")
+            .AddPolicyScheme("Berth", "cookie or token", o => o.ForwardDefaultSelector = http =>
+                http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? TokenAuthenticationHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null)
+            .AddCookie(o =>
+            {
+                o.Cookie.Name = "berth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.SlidingExpiration = true;
+                o.ExpireTimeSpan = TimeSpan.FromHours(12);
+                o.LoginPath = "/login";
+                // The API answers 401/403; only pages redirect to the sign-in page.
+                o.Events.OnRedirectToLogin = c => Deny(c, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = c => Deny(c, StatusCodes.Status403Forbidden);
+            });
+        services.AddAuthorization();
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddOpenTelemetry().WithMetrics(m => m
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddMeter("Berth.ControlPlane")
+            .AddPrometheusExporter());
+    }
+
+    private static Task Deny(RedirectContext<CookieAuthenticationOptions> c, int status)
+    {
+        if (c.Request.Path.StartsWithSegments("/api") || c.Request.Path.StartsWithSegments("/hubs"))
+        {
+            c.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        c.Response.Redirect(c.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { AsyncAuthorization = [new HangfireDashboardAuthorization()], DisplayStorageConnectionString = false });
+
+        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        AuthEndpoints.Map(api);
+        ContainerEndpoints.Map(api);
+    }
+}

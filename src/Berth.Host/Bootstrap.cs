@@ -1,0 +1,23 @@
+using Berth.ControlPlane.Identity;
+
+namespace Berth.Host;
+
+/// <summary>On first start, creates the admin user (password from <c>BERTH_ADMIN_PASSWORD</c>, or generated and printed once).</summary>
+public sealed class Bootstrap(IdentityService identity, IConfiguration configuration, ILogger<Bootstrap> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var generated = await identity.BootstrapAsync(configuration["BERTH_ADMIN_PASSWORD"] is { Length: > 0 } p ? p : null, cancellationToken).ConfigureAwait(false);
+            if (generated is not null)
+                await Console.Out.WriteLineAsync($"\nBerth: created user admin with password {generated}\n(shown once; set BERTH_ADMIN_PASSWORD on first start to choose it)\n").ConfigureAwait(false);
+        }
+        catch (Exception e) when (Berth.Data.BerthDatabase.IsUnavailable(e))
+        {
+            logger.LogWarning("PostgreSQL cannot be reached; the admin user is made on the next start: {Message}", e.Message);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,3 @@
+using Berth.Host;
+
+return await BerthHost.RunAsync(args).ConfigureAwait(false);
