@@ -6,12 +6,18 @@
 #   BERTH_TEST_FILTER   passed to `dotnet test --filter` when set
 #   BERTH_TEST_HANG     per-test hang timeout (default 10m): a hung test
 #                       host is killed and its project counted as failed
+#
+# The tests get one throwaway PostgreSQL cluster for the whole run, fresh
+# each time and removed at exit however the run ends; test fixtures find it
+# through BERTH_TEST_POSTGRES (an Npgsql connection string without a
+# database) and BERTH_PG_BINDIR (PostgreSQL's programs).
 set -euo pipefail
 cd "$(dirname "$0")"
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-ensure_packages "${BERTH_BUILD_PACKAGES[@]}" "${BERTH_TEST_PACKAGES[@]}" "${BERTH_BENCH_PACKAGES[@]}"
+ensure_packages "${BERTH_BUILD_PACKAGES[@]}" "${BERTH_TEST_PACKAGES[@]}" "${BERTH_BENCH_PACKAGES[@]}" \
+    "${BERTH_PG_PACKAGES[@]}"
 
 results_dir="$BERTH_REPO/artifacts/test-results"
 rm -rf "$results_dir"
@@ -31,6 +37,55 @@ solution_built=1
 if ! dotnet build Web.sln -c Release -nologo -v quiet -tl:off </dev/null; then
     solution_built=0
     problems+=("build of Web.sln failed")
+fi
+
+# start_test_postgres: initdb and start the run's cluster in a new folder
+# under /tmp (or postgres_paths' fallback), durability off, on a random free
+# port, and export its connection string. A port taken between the check
+# and the start gets another try.
+pg_base="" pg_data="" pg_dirs=()
+start_test_postgres() {
+    local attempt port
+    BERTH_PG_BINDIR="$(pg_bindir)" || return 1
+    export BERTH_PG_BINDIR
+    pg_base="$(mktemp -d /tmp/berth-pg-test.XXXXXX)" || return 1
+    # mktemp makes it 0700; the postgres user must traverse it.
+    chmod 0755 "$pg_base" || return 1
+    postgres_paths "$pg_base" || return 1
+    pg_data="$BERTH_PG_DATA"
+    pg_dirs=("$BERTH_PG_BASE" "$BERTH_PG_SOCKDIR")
+    postgres_init "$BERTH_PG_DATA" --no-sync || return 1
+    for attempt in 1 2 3; do
+        port="$(random_free_port)" || return 1
+        if postgres_start "$BERTH_PG_DATA" "$port" "$BERTH_PG_SOCKDIR" \
+            fsync=off synchronous_commit=off full_page_writes=off max_connections=300; then
+            export BERTH_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres"
+            return 0
+        fi
+        port_in_use "$port" || return 1
+        log "port $port was taken meanwhile (attempt $attempt); trying another"
+    done
+    return 1
+}
+
+# stop_test_postgres: the EXIT trap: stop the run's cluster and remove its
+# folders.
+stop_test_postgres() {
+    if [[ -n "$pg_data" ]]; then
+        postgres_stop "$pg_data" || printf 'error: could not stop PostgreSQL in %s\n' "$pg_data" >&2
+        rm -rf "${pg_dirs[@]}"
+    fi
+    [[ -z "$pg_base" ]] || rm -rf "$pg_base"
+    pg_base="" pg_data="" pg_dirs=()
+}
+trap stop_test_postgres EXIT
+# Interrupted: exit (which runs the EXIT trap) with the usual 128+signal.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if ! start_test_postgres; then
+    log "PostgreSQL did not start (see the error above): tests that need it will fail"
+    problems+=("PostgreSQL did not start for the tests")
 fi
 
 # trx_counter FILE NAME: the value of attribute NAME of <Counters> in FILE.

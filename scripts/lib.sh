@@ -12,13 +12,17 @@ BERTH_BIN="$BERTH_REPO/artifacts/bin/berth"
 BERTH_STATE="$BERTH_REPO/.state"
 
 # Packages per purpose. Later parts of the platform add their own lists here
-# (PostgreSQL, chromium, docker-registry, CNI plugins...).
+# (chromium, CNI plugins...).
 # shellcheck disable=SC2034  # used by the scripts that source this file
 BERTH_BUILD_PACKAGES=(clang zlib1g-dev busybox-static libseccomp2)
 # shellcheck disable=SC2034
 BERTH_TEST_PACKAGES=(runc crun podman conmon uidmap docker-registry skopeo umoci apache2-utils)
 # shellcheck disable=SC2034
 BERTH_BENCH_PACKAGES=(hyperfine jq util-linux procps)
+# Debian 12's PostgreSQL 15 (the `postgresql` package pulls in the current
+# major version).
+# shellcheck disable=SC2034
+BERTH_PG_PACKAGES=(postgresql)
 
 # Quiet, deterministic .NET CLI: no telemetry banner, no first-run text, no
 # live terminal logger (progress bars garble CI logs).
@@ -227,4 +231,229 @@ build_busybox_bundle() {
     mkdir -p "$bundle"
     build_busybox_rootfs "$bundle/rootfs"
     write_bundle_config "$bundle" "$@"
+}
+
+# PostgreSQL clusters. A cluster lives in a folder BASE holding data/ (the
+# data directory: owned by postgres, mode 0700), postgres.log and, unless its
+# path is too long, run/ (the unix socket directory). PostgreSQL refuses to
+# run as root, so initdb and pg_ctl run as the postgres user, which must be
+# able to traverse every parent folder of BASE. It listens on 127.0.0.1 only
+# and trusts every connection there (user postgres, no password): a
+# development and test database, never one for data that matters.
+
+# pg_bindir: print the bin folder of the newest installed PostgreSQL
+# (/usr/lib/postgresql/VERSION/bin), or $BERTH_PG_BINDIR when that is set.
+# Fails, saying so, when there is none.
+pg_bindir() {
+    local dir newest=""
+    if [[ -n "${BERTH_PG_BINDIR:-}" ]]; then
+        if [[ ! -x "$BERTH_PG_BINDIR/pg_ctl" ]]; then
+            printf 'error: BERTH_PG_BINDIR=%s has no pg_ctl\n' "$BERTH_PG_BINDIR" >&2
+            return 1
+        fi
+        printf '%s\n' "$BERTH_PG_BINDIR"
+        return 0
+    fi
+    for dir in /usr/lib/postgresql/*/bin; do
+        if [[ -x "$dir/pg_ctl" ]]; then
+            newest="$(printf '%s\n%s\n' "$newest" "$dir" | sort -V | tail -n 1)"
+        fi
+    done
+    if [[ -z "$newest" ]]; then
+        printf 'error: PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/pg_ctl): apt-get install %s\n' \
+            "${BERTH_PG_PACKAGES[*]}" >&2
+        return 1
+    fi
+    printf '%s\n' "$newest"
+}
+
+# as_postgres CMD...: run CMD as the postgres user, from / (PostgreSQL's
+# tools complain when they cannot read the current folder, e.g. one under
+# /root).
+as_postgres() {
+    (cd / && runuser -u postgres -- "$@")
+}
+
+# postgres_can_reach DIR: true when the postgres user can traverse DIR and
+# every folder above it.
+postgres_can_reach() {
+    as_postgres test -x "$1" 2>/dev/null
+}
+
+# port_in_use PORT: true when something accepts TCP connections on
+# 127.0.0.1:PORT (a listener on 0.0.0.0 counts too).
+port_in_use() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# random_free_port: print a random port in 20000..32767 (below Linux's
+# ephemeral range) that nothing listens on yet.
+random_free_port() {
+    local attempt port
+    for attempt in {1..50}; do
+        port="$(shuf -i 20000-32767 -n 1)"
+        if ! port_in_use "$port"; then
+            printf '%s\n' "$port"
+            return 0
+        fi
+    done
+    printf 'error: found no free port in %s tries\n' "$attempt" >&2
+    return 1
+}
+
+# postgres_paths BASE: decide where the cluster whose preferred home is BASE
+# lives, and set BERTH_PG_BASE, BERTH_PG_DATA (BERTH_PG_BASE/data) and
+# BERTH_PG_SOCKDIR. Used by run.sh and test.sh alike.
+# - BASE is created (mode 0755) when missing, and used when the postgres user
+#   can reach it. No existing folder is ever chmod'ed: when postgres cannot
+#   reach BASE (a checkout under /root, mode 0700, say), the cluster goes to
+#   /var/lib/berth/postgres-HASH instead, HASH being a short hash of BASE, so
+#   the same checkout finds the same cluster again.
+# - The socket directory is BERTH_PG_BASE/run unless the socket's path would
+#   pass ~100 bytes (the kernel's limit is 107); then /run/berth-pg-HASH (or
+#   /tmp/berth-pg-HASH when /run is not writable).
+# Each fallback prints a one-line note saying where.
+postgres_paths() {
+    local base="$1" hash fallback sockdir
+    if ! id -u postgres >/dev/null 2>&1; then
+        printf 'error: there is no postgres user: apt-get install %s\n' "${BERTH_PG_PACKAGES[*]}" >&2
+        return 1
+    fi
+    hash="$(printf '%s' "$base" | sha256sum | cut -c 1-8)"
+    if [[ ! -d "$base" ]]; then
+        mkdir -p "$(dirname "$base")" || return 1
+        mkdir -m 0755 "$base" || return 1
+    fi
+    if ! postgres_can_reach "$base"; then
+        fallback="/var/lib/berth/postgres-$hash"
+        if [[ ! -d "$fallback" ]]; then
+            mkdir -p /var/lib/berth || return 1
+            mkdir -m 0755 "$fallback" || return 1
+        fi
+        if ! postgres_can_reach "$fallback"; then
+            printf 'error: the postgres user can reach neither %s nor %s\n' "$base" "$fallback" >&2
+            return 1
+        fi
+        log "note: the postgres user cannot reach $base; the cluster lives in $fallback"
+        base="$fallback"
+    fi
+    sockdir="$base/run"
+    # The socket is SOCKDIR/.s.PGSQL.PORT: 16 bytes more at most.
+    if ((${#sockdir} + 16 > 100)); then
+        if [[ -d /run && -w /run ]]; then
+            sockdir="/run/berth-pg-$hash"
+        else
+            sockdir="/tmp/berth-pg-$hash"
+        fi
+        log "note: socket paths under $base would be too long; the socket directory is $sockdir"
+    fi
+    # shellcheck disable=SC2034  # read by the scripts that source this file
+    BERTH_PG_BASE="$base"
+    # shellcheck disable=SC2034
+    BERTH_PG_DATA="$base/data"
+    # shellcheck disable=SC2034
+    BERTH_PG_SOCKDIR="$sockdir"
+}
+
+# postgres_init DIR [INITDB_ARG...]: create a cluster in DIR (owned by
+# postgres, mode 0700), superuser postgres, trust authentication, UTF-8 and
+# the C.UTF-8 locale. Does nothing when DIR already holds a cluster. Extra
+# arguments go to initdb (tests pass --no-sync).
+postgres_init() {
+    local dir="$1" bindir out
+    shift
+    [[ -f "$dir/PG_VERSION" ]] && return 0
+    bindir="$(pg_bindir)" || return 1
+    mkdir -p "$dir" || return 1
+    chown postgres:postgres "$dir" || return 1
+    chmod 0700 "$dir" || return 1
+    log "creating a PostgreSQL cluster in ${dir#"$BERTH_REPO"/}"
+    if ! out="$(as_postgres "$bindir/initdb" -D "$dir" -U postgres -A trust -E UTF8 --locale=C.UTF-8 "$@" 2>&1)"; then
+        printf 'error: initdb -D %s failed:\n%s\n' "$dir" "$out" >&2
+        return 1
+    fi
+}
+
+# postgres_start DIR PORT SOCKDIR [SETTING...]: start the cluster in DIR on
+# 127.0.0.1:PORT with its socket in SOCKDIR (created, owned by postgres,
+# mode 0700), logging to DIR/../postgres.log, and wait until it accepts
+# connections. Each SETTING is NAME=VALUE, passed as `-c NAME=VALUE` (a
+# literal -c before it is allowed). Does nothing when the cluster already
+# runs on PORT. Fails with a clear error when it runs on another port, when
+# PORT is taken by another program, or when PostgreSQL does not come up (then
+# with the end of its log).
+postgres_start() {
+    local dir="$1" port="$2" sockdir="$3" bindir logfile running_port opts setting out listener
+    shift 3
+    bindir="$(pg_bindir)" || return 1
+    logfile="$(dirname "$dir")/postgres.log"
+    if as_postgres "$bindir/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+        # postmaster.pid: pid, data directory, start time, port, ...
+        running_port="$(sed -n 4p "$dir/postmaster.pid" 2>/dev/null)"
+        if [[ "$running_port" != "$port" ]]; then
+            printf 'error: the PostgreSQL cluster in %s already runs, on port %s rather than %s; stop it first:\n  runuser -u postgres -- %s/pg_ctl -D %s -m fast stop\n' \
+                "$dir" "${running_port:-?}" "$port" "$bindir" "$dir" >&2
+            return 1
+        fi
+        log "PostgreSQL already runs on 127.0.0.1:$port (data ${dir#"$BERTH_REPO"/})"
+        return 0
+    fi
+    if port_in_use "$port"; then
+        listener="$(ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'users:.*' | head -n 1 || true)"
+        printf 'error: port %s on 127.0.0.1 is taken by another program%s; choose another port (BERTH_PG_PORT)\n' \
+            "$port" "${listener:+ ($listener)}" >&2
+        return 1
+    fi
+    if [[ -L "$sockdir" ]]; then
+        printf 'error: socket directory %s is a symbolic link; refusing to use it\n' "$sockdir" >&2
+        return 1
+    fi
+    mkdir -p "$sockdir" || return 1
+    chown postgres:postgres "$sockdir" || return 1
+    chmod 0700 "$sockdir" || return 1
+    touch "$logfile" || return 1
+    chown postgres:postgres "$logfile" || return 1
+    # pg_ctl hands -o to /bin/sh, hence the quoting of values.
+    opts="-c listen_addresses=127.0.0.1 -p $port -k $(printf '%q' "$sockdir")"
+    for setting in "$@"; do
+        [[ "$setting" == -c ]] && continue
+        opts+=" -c $(printf '%q' "$setting")"
+    done
+    log "starting PostgreSQL on 127.0.0.1:$port (data ${dir#"$BERTH_REPO"/})"
+    if ! out="$(as_postgres "$bindir/pg_ctl" -w -t 60 -D "$dir" -l "$logfile" start -o "$opts" 2>&1)"; then
+        printf 'error: PostgreSQL did not start on 127.0.0.1:%s (pg_ctl -D %s start: %s); the end of %s:\n' \
+            "$port" "$dir" "$(tail -n 1 <<<"$out")" "$logfile" >&2
+        tail -n 20 "$logfile" | sed 's/^/  /' >&2
+        # A start that timed out may still come up later: do not leave it behind.
+        postgres_stop "$dir" >/dev/null 2>&1 || true
+        return 1
+    fi
+}
+
+# postgres_stop DIR: stop the cluster in DIR (fast shutdown: sessions are
+# disconnected, nothing is lost) and wait for it. Quiet, and successful, when
+# it is not running.
+postgres_stop() {
+    local dir="$1" bindir
+    [[ -f "$dir/postmaster.pid" ]] || return 0
+    bindir="$(pg_bindir)" || return 1
+    as_postgres "$bindir/pg_ctl" -D "$dir" status >/dev/null 2>&1 || return 0
+    log "stopping PostgreSQL (data ${dir#"$BERTH_REPO"/})"
+    as_postgres "$bindir/pg_ctl" -D "$dir" -m fast -w -t 60 stop >/dev/null
+}
+
+# postgres_ensure_db PORT NAME: create database NAME on the cluster at
+# 127.0.0.1:PORT unless it exists. NAME: lowercase letters, digits, _.
+postgres_ensure_db() {
+    local port="$1" name="$2" bindir exists psql
+    if [[ ! "$name" =~ ^[a-z_][a-z0-9_]*$ ]]; then
+        printf 'error: %q is not a plain database name (lowercase letters, digits, _)\n' "$name" >&2
+        return 1
+    fi
+    bindir="$(pg_bindir)" || return 1
+    psql=("$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres)
+    exists="$("${psql[@]}" -At -c "SELECT 1 FROM pg_database WHERE datname = '$name'" </dev/null)" || return 1
+    [[ "$exists" == 1 ]] && return 0
+    log "creating database $name"
+    "${psql[@]}" -c "CREATE DATABASE $name" </dev/null >/dev/null
 }
