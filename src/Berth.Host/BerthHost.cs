@@ -131,6 +131,8 @@ public static class BerthHost
             o.ServerName = "berth-" + node;
         });
 
+        // Malformed bodies reach the exception handler, which says what is wrong with them.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddExceptionHandler<Problems>();
         services.ConfigureHttpJsonOptions(o =>

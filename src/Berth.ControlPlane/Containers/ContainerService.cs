@@ -34,10 +34,12 @@ public sealed class ContainerService(
                 ?? throw ControlPlaneException.NotFound($"template {templateId} of team {team.Name}");
         }
         var spec = Merge(template?.Spec, request);
-        SpecValidator.Check(spec, caller);
+        SpecValidator.Check(spec);
         var name = request.Name ?? GeneratedName(spec.Image);
         SpecValidator.CheckName(name, "name");
         await guard.DemandAsync(caller.CanOperate(team.Id), caller, "container.create", "team", team.Name, team.Id, hidden: !caller.CanView(team.Id), cancellationToken).ConfigureAwait(false);
+        if (SpecValidator.HostMounts(spec) is [var hostMount, ..])
+            await guard.DemandAsync(caller.IsAdmin, caller, "container.mount-host", "mount", hostMount, team.Id, hidden: false, cancellationToken).ConfigureAwait(false);
         if (!node.Engine.HasImage(spec.Image))
             throw ControlPlaneException.Invalid($"image \"{spec.Image}\" is not on node {node.NodeId}: pull it first (POST /api/v1/images/pull) or upload it");
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Berth.ControlPlane.Security;
 using Berth.Data.Entities;
 
 namespace Berth.ControlPlane.Containers;
@@ -25,11 +24,10 @@ public static partial class SpecValidator
             throw ControlPlaneException.Invalid($"{what} \"{name}\" is not valid: use 1 to 63 letters, digits, '_', '.' or '-', starting with a letter or digit");
     }
 
-    /// <summary>Checks <paramref name="spec"/>; host bind mounts only for admins.</summary>
-    public static void Check(ContainerSpec spec, Caller caller)
+    /// <summary>Checks the form of every field of <paramref name="spec"/> (rights are the caller's business: see <see cref="HostMounts"/>).</summary>
+    public static void Check(ContainerSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(caller);
         if (string.IsNullOrWhiteSpace(spec.Image)) throw ControlPlaneException.Invalid("image is required");
         if (spec.Image.Length > 255 || spec.Image.Any(char.IsWhiteSpace)) throw ControlPlaneException.Invalid($"image \"{spec.Image}\" is not a valid image reference");
         if (spec.Command.Count > 256) throw ControlPlaneException.Invalid("command has more than 256 arguments");
@@ -50,7 +48,7 @@ public static partial class SpecValidator
         if (spec.PidsLimit is { } p && (p < 1 || p > MaxPids))
             throw ControlPlaneException.Invalid(string.Create(CultureInfo.InvariantCulture, $"pidsLimit {p} is out of range: give 1 to {MaxPids}"));
         if (spec.Mounts.Count > 64) throw ControlPlaneException.Invalid("more than 64 mounts");
-        foreach (var mount in spec.Mounts) CheckMount(mount, caller);
+        foreach (var mount in spec.Mounts) CheckMount(mount);
         if (spec.RestartPolicy is not ("no" or "on-failure" or "always" or "unless-stopped"))
             throw ControlPlaneException.Invalid($"restartPolicy \"{spec.RestartPolicy}\" is not valid: use no, on-failure, always or unless-stopped");
         if (spec.MaxRetries is { } r && (r < 1 || r > 1000 || spec.RestartPolicy != "on-failure"))
@@ -62,7 +60,14 @@ public static partial class SpecValidator
         if (spec.HealthCheck is { } h) CheckHealth(h);
     }
 
-    private static void CheckMount(string mount, Caller caller)
+    /// <summary>The mounts of host folders (only admins may ask for them).</summary>
+    public static IReadOnlyList<string> HostMounts(ContainerSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Mounts.Where(m => !m.StartsWith("tmpfs:", StringComparison.Ordinal)).ToList();
+    }
+
+    private static void CheckMount(string mount)
     {
         if (mount is null) throw ControlPlaneException.Invalid("mounts: null entry");
         if (mount.StartsWith("tmpfs:", StringComparison.Ordinal))
@@ -73,7 +78,6 @@ public static partial class SpecValidator
         var parts = mount.Split(':');
         if (parts.Length is < 2 or > 3 || parts.Length == 3 && parts[2] is not ("ro" or "rw"))
             throw ControlPlaneException.Invalid($"mount \"{mount}\" is not valid: use HOST:CONTAINER[:ro|rw] or tmpfs:PATH");
-        if (!caller.IsAdmin) throw new ControlPlaneException(ProblemKind.Forbidden, $"mount \"{mount}\": only admins may mount host folders; use tmpfs:PATH for scratch space");
         CheckContainerPath(parts[0], mount);
         CheckContainerPath(parts[1], mount);
     }
