@@ -6,6 +6,7 @@ using Berth.ControlPlane.Containers;
 using Berth.ControlPlane.Identity;
 using Berth.ControlPlane.Jobs;
 using Berth.ControlPlane.Security;
+using Berth.ControlPlane.Teams;
 using Berth.ControlPlane.Workers;
 using Berth.Data;
 using Berth.Host.Api;
@@ -104,6 +105,8 @@ public static class BerthHost
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<ContainerService>();
         services.AddTransient<ContainerJobs>();
+        services.AddSingleton<TeamService>();
+        services.AddSingleton<UserService>();
         services.AddSingleton<EngineEventIngestor>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineEventIngestor>());
         services.AddSingleton<NodeHeartbeat>();
@@ -196,5 +199,7 @@ public static class BerthHost
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         AuthEndpoints.Map(api);
         ContainerEndpoints.Map(api);
+        TeamEndpoints.Map(api);
+        UserEndpoints.Map(api);
     }
 }
