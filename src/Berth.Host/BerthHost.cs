@@ -7,6 +7,7 @@ using Berth.ControlPlane.Identity;
 using Berth.ControlPlane.Jobs;
 using Berth.ControlPlane.Security;
 using Berth.ControlPlane.Teams;
+using Berth.ControlPlane.Templates;
 using Berth.ControlPlane.Workers;
 using Berth.Data;
 using Berth.Host.Api;
@@ -107,6 +108,7 @@ public static class BerthHost
         services.AddTransient<ContainerJobs>();
         services.AddSingleton<TeamService>();
         services.AddSingleton<UserService>();
+        services.AddSingleton<TemplateService>();
         services.AddSingleton<EngineEventIngestor>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineEventIngestor>());
         services.AddSingleton<NodeHeartbeat>();
@@ -201,5 +203,6 @@ public static class BerthHost
         ContainerEndpoints.Map(api);
         TeamEndpoints.Map(api);
         UserEndpoints.Map(api);
+        TemplateEndpoints.Map(api);
     }
 }
