@@ -4,7 +4,9 @@ using Berth.ControlPlane;
 using Berth.ControlPlane.Audit;
 using Berth.ControlPlane.Containers;
 using Berth.ControlPlane.Identity;
+using Berth.ControlPlane.Images;
 using Berth.ControlPlane.Jobs;
+using Berth.ControlPlane.Nodes;
 using Berth.ControlPlane.Security;
 using Berth.ControlPlane.Teams;
 using Berth.ControlPlane.Templates;
@@ -109,6 +111,11 @@ public static class BerthHost
         services.AddSingleton<TeamService>();
         services.AddSingleton<UserService>();
         services.AddSingleton<TemplateService>();
+        services.AddSingleton<ImageCatalog>();
+        services.AddSingleton<ImagePulls>();
+        services.AddSingleton<ImageService>();
+        services.AddTransient<ImageJobs>();
+        services.AddSingleton<NodeService>();
         services.AddSingleton<EngineEventIngestor>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineEventIngestor>());
         services.AddSingleton<NodeHeartbeat>();
@@ -204,5 +211,7 @@ public static class BerthHost
         TeamEndpoints.Map(api);
         UserEndpoints.Map(api);
         TemplateEndpoints.Map(api);
+        ImageEndpoints.Map(api);
+        NodeEndpoints.Map(api);
     }
 }
