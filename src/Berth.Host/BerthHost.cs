@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Berth.ControlPlane;
 using Berth.ControlPlane.Audit;
 using Berth.ControlPlane.Containers;
+using Berth.ControlPlane.History;
 using Berth.ControlPlane.Identity;
 using Berth.ControlPlane.Images;
 using Berth.ControlPlane.Jobs;
@@ -116,6 +117,8 @@ public static class BerthHost
         services.AddSingleton<ImageService>();
         services.AddTransient<ImageJobs>();
         services.AddSingleton<NodeService>();
+        services.AddSingleton<AuditQueries>();
+        services.AddSingleton<RunQueries>();
         services.AddSingleton<EngineEventIngestor>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineEventIngestor>());
         services.AddSingleton<NodeHeartbeat>();
@@ -213,5 +216,7 @@ public static class BerthHost
         TemplateEndpoints.Map(api);
         ImageEndpoints.Map(api);
         NodeEndpoints.Map(api);
+        AuditEndpoints.Map(api);
+        RunEndpoints.Map(api);
     }
 }
