@@ -26,7 +26,14 @@ public sealed class ContainerService(
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var team = await ResolveTeamAsync(db, caller, request.Team, cancellationToken).ConfigureAwait(false);
+        var teamName = request.Team;
+        if (teamName is null && request.TemplateId is { } fromTemplate)
+        {
+            // Launching from a template: its team, unless the request names one.
+            var templateTeam = await db.Templates.AsNoTracking().Where(t => t.Id == fromTemplate).Select(t => (Guid?)t.TeamId).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (templateTeam is { } id && caller.CanView(id)) teamName = id.ToString();
+        }
+        var team = await ResolveTeamAsync(db, caller, teamName, cancellationToken).ConfigureAwait(false);
         Template? template = null;
         if (request.TemplateId is { } templateId)
         {
@@ -254,7 +261,8 @@ public sealed class ContainerService(
         }
     }
 
-    private static async Task<Team> ResolveTeamAsync(BerthDbContext db, Caller caller, string? team, CancellationToken cancellationToken)
+    /// <summary>The team named by <paramref name="team"/> (a name or an id), or the one team the caller operates when none is named.</summary>
+    internal static async Task<Team> ResolveTeamAsync(BerthDbContext db, Caller caller, string? team, CancellationToken cancellationToken)
     {
         if (team is null)
         {

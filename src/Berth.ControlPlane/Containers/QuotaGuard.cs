@@ -21,7 +21,7 @@ public static class QuotaGuard
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(spec);
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 7))", ["quota:" + teamId], cancellationToken).ConfigureAwait(false);
+        await LockAsync(db, teamId, cancellationToken).ConfigureAwait(false);
         var quota = await db.Quotas.AsNoTracking().FirstOrDefaultAsync(q => q.TeamId == teamId, cancellationToken).ConfigureAwait(false);
         if (quota is null) return;
         var use = await UseAsync(db, teamId, self, cancellationToken).ConfigureAwait(false);
@@ -45,6 +45,13 @@ public static class QuotaGuard
             if (use.Pids + want > maxPids)
                 throw Refuse(string.Create(CultureInfo.InvariantCulture, $"team {teamName}'s pids quota is {maxPids}: its running containers may use {use.Pids} and this one asks {want}, {use.Pids + want - maxPids} over"));
         }
+    }
+
+    /// <summary>Takes team <paramref name="teamId"/>'s quota lock until the end of the transaction open on <paramref name="db"/>.</summary>
+    public static Task LockAsync(BerthDbContext db, Guid teamId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 7))", ["quota:" + teamId], cancellationToken);
     }
 
     /// <summary>
