@@ -94,6 +94,21 @@ public sealed class ContainerApiTests : IAsyncLifetime
         Assert.Contains("no/such/program", c.Str("error"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Launch_ProcessExitsAtOnce_EveryRunClosedWithItsExitCode()
+    {
+        using var admin = await _host.AdminAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 8; i++) ids.Add((await admin.Launch(new { image = "busybox", command = new[] { "true" } })).Str("id"));
+        foreach (var id in ids)
+        {
+            await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{id}")).Str("state") == "stopped", $"container {id} to be stopped");
+            var run = Assert.Single((await admin.Get($"api/v1/containers/{id}/runs")).EnumerateArray());
+            Assert.Equal(0, run.GetProperty("exitCode").GetInt32());
+            Assert.NotEqual(JsonValueKind.Null, run.GetProperty("endedAt").ValueKind);
+        }
+    }
+
     public static TheoryData<string, string> BadBodies => new()
     {
         { """{"image":"no-such-image:1","command":["true"]}""", "no-such-image" },

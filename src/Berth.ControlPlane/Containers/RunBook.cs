@@ -21,13 +21,19 @@ public static class RunBook
     public static async Task<Run?> CloseAsync(BerthDbContext db, Guid containerId, DateTimeOffset endedAt, int? exitCode, bool oom, string reason, CancellationToken cancellationToken)
     {
         var run = await OpenRunAsync(db, containerId, cancellationToken).ConfigureAwait(false);
-        if (run is null) return null;
+        if (run is not null) End(run, endedAt, exitCode, oom, reason);
+        return run;
+    }
+
+    /// <summary>Ends <paramref name="run"/> (see <see cref="CloseAsync"/> for how exit codes are read).</summary>
+    public static void End(Run run, DateTimeOffset endedAt, int? exitCode, bool oom, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(run);
         run.EndedAt = endedAt < run.StartedAt ? run.StartedAt : endedAt;
         run.ExitCode = exitCode;
         run.Signal = exitCode is > 128 and <= 192 ? exitCode - 128 : null;
         run.OomKilled |= oom;
         run.Reason = oom ? "oom" : reason;
-        return run;
     }
 
     /// <summary>An event row for a container.</summary>

@@ -55,16 +55,25 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
                 db.Events.Add(RunBook.Event(c, "start-failed", error, actorId));
                 return;
             }
-            if (c.State is ContainerState.Pending or ContainerState.Created or ContainerState.Stopped or ContainerState.Failed) c.State = ContainerState.Running;
-            c.StartedAt = started.State.StartedAt ?? now;
-            c.FinishedAt = null;
-            c.ExpiresAt = c.Spec.TtlSeconds is { } ttl ? c.StartedAt.Value.AddSeconds(ttl) : null;
+            var startedAt = started.State.StartedAt ?? now;
+            // The event ingestor may have recorded this start's end already (a process that exits at once).
+            var endedMeanwhile = c.State == ContainerState.Stopped && c.FinishedAt >= startedAt;
+            await RunBook.CloseAsync(db, c.Id, now, null, false, "lost", cancellationToken).ConfigureAwait(false);
+            var run = new Run { ContainerId = c.Id, TeamId = c.TeamId, StartedById = actorId, Image = c.Spec.Image, StartedAt = startedAt };
+            db.Runs.Add(run);
+            db.Events.Add(RunBook.Event(c, "start", null, actorId, startedAt));
+            c.StartedAt = startedAt;
             c.LastError = null;
+            if (endedMeanwhile)
+            {
+                RunBook.End(run, c.FinishedAt!.Value, c.LastExitCode, false, c.StopReason ?? "exited");
+                return;
+            }
+            if (c.State is ContainerState.Pending or ContainerState.Created or ContainerState.Stopped or ContainerState.Failed) c.State = ContainerState.Running;
+            c.FinishedAt = null;
+            c.ExpiresAt = c.Spec.TtlSeconds is { } ttl ? startedAt.AddSeconds(ttl) : null;
             c.StopReason = null;
             c.Health = c.Spec.HealthCheck is null ? null : "starting";
-            await RunBook.CloseAsync(db, c.Id, now, null, false, "lost", cancellationToken).ConfigureAwait(false);
-            db.Runs.Add(new Run { ContainerId = c.Id, TeamId = c.TeamId, StartedById = actorId, Image = c.Spec.Image, StartedAt = c.StartedAt.Value });
-            db.Events.Add(RunBook.Event(c, "start", null, actorId));
         }, cancellationToken).ConfigureAwait(false);
     }
 

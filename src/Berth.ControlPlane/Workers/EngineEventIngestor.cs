@@ -59,6 +59,7 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
         var engineIds = events.Select(e => e.Subject).Distinct().ToList();
         var containers = await db.Containers.Where(c => c.EngineId != null && engineIds.Contains(c.EngineId) && c.NodeId == node.NodeId)
             .ToDictionaryAsync(c => c.EngineId!, cancellationToken).ConfigureAwait(false);
+        await AdoptAsync(db, engineIds.Where(id => !containers.ContainsKey(id)), containers, cancellationToken).ConfigureAwait(false);
         var oom = new HashSet<Guid>();
         var unhealthy = new List<(Container Container, string Action)>();
         foreach (var e in events)
@@ -71,6 +72,28 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
         foreach (var (c, action) in unhealthy) await Unhealthy.ActAsync(dbFactory, dispatcher, c.Id, action, cancellationToken).ConfigureAwait(false);
         if (containers.Count > 0) ContainersChanged?.Invoke(containers.Values.Select(c => c.Id).ToList());
         return events.Count;
+    }
+
+    /// <summary>
+    /// Links engine containers the control plane made but has not recorded yet (a launch whose job has not saved the
+    /// engine id: a container that exits at once reports its end before that), found by their label, so that none of
+    /// their events is skipped.
+    /// </summary>
+    private async Task AdoptAsync(BerthDbContext db, IEnumerable<string> engineIds, Dictionary<string, Container> containers, CancellationToken cancellationToken)
+    {
+        var byId = new Dictionary<Guid, string>();
+        foreach (var engineId in engineIds)
+        {
+            if (node.Engine.Containers.TryFind(engineId) is { } record && record.Labels.TryGetValue("berth.container", out var label) && Guid.TryParse(label, out var id))
+                byId[id] = engineId;
+        }
+        if (byId.Count == 0) return;
+        var ids = byId.Keys.ToList();
+        foreach (var c in await db.Containers.Where(c => ids.Contains(c.Id) && c.EngineId == null && c.NodeId == node.NodeId).ToListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            c.EngineId = byId[c.Id];
+            containers[c.EngineId] = c;
+        }
     }
 
     private static async Task ApplyAsync(BerthDbContext db, Container c, EngineEvent e, HashSet<Guid> oom, List<(Container, string)> unhealthy, CancellationToken cancellationToken)
