@@ -10,6 +10,7 @@ using Berth.ControlPlane.Workers;
 using Berth.Data;
 using Berth.Host.Api;
 using Berth.Host.Auth;
+using Berth.Host.Hubs;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Microsoft.AspNetCore.Authentication;
@@ -109,6 +110,7 @@ public static class BerthHost
         services.AddSingleton<NodeHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeHeartbeat>());
         services.AddHostedService<Bootstrap>();
+        LiveServices.Add(services);
 
         services.AddHangfire((sp, h) => h
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -144,8 +146,7 @@ public static class BerthHost
 
         services.AddAuthentication("Berth")
             .AddPolicyScheme("Berth", "cookie or token", o => o.ForwardDefaultSelector = http =>
-                http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                    ? TokenAuthenticationHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
+                TokenAuthenticationHandler.HasToken(http.Request) ? TokenAuthenticationHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null)
             .AddCookie(o =>
             {
@@ -196,5 +197,6 @@ public static class BerthHost
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         AuthEndpoints.Map(api);
         ContainerEndpoints.Map(api);
+        LiveServices.Map(app, api);
     }
 }
