@@ -127,7 +127,19 @@ print_usage() {
     local bin="${BERTH_BIN#"$BERTH_REPO"/}" root=".state/berth"
     cat <<USAGE
 
-Berth is built, and busybox:latest is in its image store. As root:
+Berth is starting on ${BERTH_URL:-http://127.0.0.1:5080} (its log follows). Sign in as admin with
+\$BERTH_ADMIN_PASSWORD, or with the password the host prints on its first start. The API:
+
+  T=\$(curl -s -XPOST ${BERTH_URL:-http://127.0.0.1:5080}/api/v1/auth/token -H 'content-type: application/json' \\
+        -d '{"username":"admin","password":"PASSWORD"}' | jq -r .token)
+  curl -s -XPOST ${BERTH_URL:-http://127.0.0.1:5080}/api/v1/containers -H "authorization: Bearer \$T" \\
+        -H 'content-type: application/json' -d '{"image":"busybox","command":["sleep","600"],"ttlSeconds":600}'
+  curl -s ${BERTH_URL:-http://127.0.0.1:5080}/api/v1/containers -H "authorization: Bearer \$T"
+
+docs/control-plane.md has every route. Ctrl-C stops the host and its PostgreSQL;
+containers keep running, and the next ./run.sh finds them again.
+
+The same node from the command line (busybox:latest is in its image store). As root:
 
   $bin run --rm busybox echo hi
   $bin run -it --rm busybox sh
@@ -164,7 +176,7 @@ USAGE
 }
 
 main() {
-    local step steps=(install_deps build prepare_state start_postgres print_usage)
+    local step steps=(install_deps build prepare_state start_postgres publish_host migrate print_usage start_host)
     for step in "${steps[@]}"; do
         "$step"
     done

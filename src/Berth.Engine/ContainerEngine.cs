@@ -269,21 +269,32 @@ public sealed partial class ContainerEngine
     /// <summary>Runs <paramref name="args"/> in a running container, as its user, in its working directory, with its environment plus the request's.</summary>
     public int Exec(string nameOrId, IReadOnlyList<string> args, ExecRequest request)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var (record, process) = ExecProcess(nameOrId, args, request, request.Tty);
+        return Runtime.Exec(record.Id, process, new ExecOptions { Detach = request.Detach });
+    }
+
+    /// <summary>
+    /// Checks an exec request against a running container and makes the process to run (the container's user,
+    /// directory and environment unless the request says otherwise); records the <c>exec</c> event.
+    /// </summary>
+    private (ContainerRecord Record, ProcessSpec Process) ExecProcess(string nameOrId, IReadOnlyList<string> args, ExecRequest request, bool terminal)
+    {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(request);
-        var record = Containers.Find(nameOrId);
-        if (!IsShimAlive(record) || record.State.Status != ContainerStatus.Running)
-            throw new EngineException($"container {record.Name} is not running");
+        var record = Running(nameOrId);
         if (args.Count == 0) throw new EngineException("exec: no command given");
         foreach (var e in request.Env) ValidateEnv(e);
         var user = ImageUser.Resolve(RootfsOf(Containers.Dir(record.Id)), request.User ?? record.User);
         var env = record.Env.ToList();
         foreach (var e in request.Env) Override(env, e);
         if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + user.Home);
+        // As Docker's exec -t: a terminal is an xterm unless the container or the request says otherwise.
+        if (terminal && !env.Any(e => e.StartsWith("TERM=", StringComparison.Ordinal))) env.Add("TERM=xterm");
         List<string> caps = [.. DefaultSecurity.Capabilities];
         var process = new ProcessSpec
         {
-            Terminal = request.Tty,
+            Terminal = terminal,
             Args = [.. args],
             Env = env,
             Cwd = request.WorkingDir ?? record.WorkingDir,
@@ -292,7 +303,17 @@ public sealed partial class ContainerEngine
             NoNewPrivileges = true,
         };
         Events.Append(new EngineEvent { Type = "container", Action = "exec", Subject = record.Id, Name = record.Name, Image = record.Image });
-        return Runtime.Exec(record.Id, process, new ExecOptions { Detach = request.Detach });
+        return (record, process);
+    }
+
+    /// <summary>The record of a container that runs (its shim alive, its status running).</summary>
+    /// <exception cref="EngineException">No such container, or it is not running.</exception>
+    private ContainerRecord Running(string nameOrId)
+    {
+        var record = Containers.Find(nameOrId);
+        if (!IsShimAlive(record) || record.State.Status != ContainerStatus.Running)
+            throw new EngineException($"container {record.Name} is not running");
+        return record;
     }
 
     /// <summary>The cgroup statistics of a running container.</summary>
@@ -317,15 +338,25 @@ public sealed partial class ContainerEngine
         catch (RuntimeException e) { throw new EngineException($"container {id}: {e.Message}", e); }
     }
 
-    /// <summary>The processes of a running container, as a tree under its init.</summary>
+    /// <summary>
+    /// The processes of a running container, as a tree under its init, with user names from the container's own
+    /// /etc/passwd. Sample it twice and use <see cref="ProcessTree.CpuPercent"/> for each process's CPU use.
+    /// </summary>
+    /// <exception cref="EngineException">No such container, or it is not running.</exception>
     public ProcessTree Top(string nameOrId)
     {
         var record = Containers.Find(nameOrId);
         if (!IsShimAlive(record)) throw new EngineException($"container {record.Name} is not running");
-        IReadOnlyList<int> pids;
-        try { pids = Runtime.Pids(record.Id); }
+        return ProcessTree.Read(PidsOf(record), RootfsOf(Containers.Dir(record.Id)));
+    }
+
+    /// <summary>The host pids of a container's processes (its cgroup's), as the runtime lists them.</summary>
+    /// <exception cref="EngineException">The runtime has no such running container.</exception>
+    private IReadOnlyList<int> PidsOf(ContainerRecord record)
+    {
+        try { return Runtime.Pids(record.Id); }
         catch (RuntimeException e) { throw new EngineException($"container {record.Name}: {e.Message}", e); }
-        return ProcessTree.Read(pids);
+        catch (CgroupException e) { throw new EngineException($"container {record.Name}: {e.Message}", e); }
     }
 
     /// <summary>

@@ -27,6 +27,9 @@ public static class ContainerShim
     /// <summary>The container's log file name.</summary>
     public const string LogFile = "container.log";
 
+    /// <summary>How long the shim waits for the terminal once the runtime has created the container (it was sent by then).</summary>
+    private static readonly TimeSpan ConsoleWait = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a start waits for the attach client that asked for it.</summary>
     private static readonly TimeSpan AttachWait = TimeSpan.FromSeconds(30);
 
@@ -269,18 +272,7 @@ public static class ContainerShim
                         Fd.Close(saved[i]);
                     }
                 }
-                if (consoleListener >= 0)
-                {
-                    var conn = UnixSockets.Accept(consoleListener);
-                    try
-                    {
-                        UnixSockets.Receive(conn, out var fds);
-                        if (fds.Length != 1) throw new EngineException("the runtime sent no terminal");
-                        _master = fds[0];
-                        Fd.SetNonBlocking(_master, true);
-                    }
-                    finally { Fd.Close(conn); }
-                }
+                if (consoleListener >= 0) _master = ConsoleSockets.ReceiveMaster(consoleListener, ConsoleWait);
                 _initPidfd = Pidfd.TryOpen(_initPid);
                 if (record.Network != "host") BringUpLoopback(_initPid);
             }
@@ -294,23 +286,24 @@ public static class ContainerShim
 
         /// <summary>
         /// Brings up <c>lo</c> in the container's network namespace, as Docker's <c>none</c> network has it: a thread
-        /// joins the namespace (setns is per thread) and goes away with it.
+        /// joins the namespace for that (setns is per thread).
         /// </summary>
         private static void BringUpLoopback(int initPid)
         {
-            Exception? error = null;
-            var thread = new Thread(() =>
+            var path = $"/proc/{initPid}/ns/net";
+            try
             {
-                try
+                using var netns = Fd.Open(path, Fd.O_RDONLY | Fd.O_CLOEXEC);
+                Namespaces.RunOnThreadIn((int)netns.DangerousGetHandle(), NamespaceType.CLONE_NEWNET, path, () =>
                 {
-                    Namespaces.Join($"/proc/{initPid}/ns/net", NamespaceType.CLONE_NEWNET);
                     NetworkInterfaces.SetUp("lo");
-                }
-                catch (LinuxException e) { error = e; }
-            }, 256 * 1024);
-            thread.Start();
-            thread.Join();
-            if (error is not null) throw new EngineException($"cannot bring up the container's loopback interface: {error.Message}", error);
+                    return true;
+                });
+            }
+            catch (LinuxException e)
+            {
+                throw new EngineException($"cannot bring up the container's loopback interface: {e.Message}", e);
+            }
         }
 
         /// <summary>Waits until an attach client connects (the one that asked to be there from the first byte).</summary>

@@ -69,6 +69,21 @@ public static class ImageUser
         }
     }
 
+    /// <summary>
+    /// The user names of the tree at <paramref name="rootfs"/> by uid, from its own <c>/etc/passwd</c> read as
+    /// <see cref="Resolve"/> reads it (the first entry of a uid wins); empty when it has no such file.
+    /// </summary>
+    /// <exception cref="EngineException">Its passwd is not a regular file of at most 4 MiB.</exception>
+    /// <exception cref="LinuxException">The root or the file cannot be opened.</exception>
+    public static IReadOnlyDictionary<uint, string> Names(string rootfs)
+    {
+        using var root = Fd.Open(rootfs, Fd.O_RDONLY | Fd.O_DIRECTORY);
+        var names = new Dictionary<uint, string>();
+        foreach (var e in Entries((int)root.DangerousGetHandle(), "/etc/passwd"))
+            if (e.Length > 2 && e[0].Length > 0 && TryId(e[2], out var uid)) names.TryAdd(uid, e[0]);
+        return names;
+    }
+
     private const long MaxFileSize = 4 << 20;
 
     private static bool TryId(string text, out uint id)

@@ -109,6 +109,8 @@ public static class BerthHost
         services.AddHostedService(sp => sp.GetRequiredService<EngineEventIngestor>());
         services.AddSingleton<NodeHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeHeartbeat>());
+        services.AddTransient<SupervisionJobs>();
+        services.AddHostedService<Supervisor>();
         services.AddHostedService<Bootstrap>();
         LiveServices.Add(services);
 

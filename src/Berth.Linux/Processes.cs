@@ -135,21 +135,27 @@ public static unsafe class Processes
     /// or null if it does not exist. Together with the pid it names one process across pid reuse.
     /// </summary>
     public static ulong? StartTime(int pid)
-    {
-        var stat = Fd.TryReadText($"/proc/{pid}/stat", out _);
-        var close = stat?.LastIndexOf(')') ?? -1;
-        if (stat is null || close < 0) return null;
-        var fields = stat[(close + 2)..].Split(' ');
-        // fields[0] is field 3 (state); start time is field 22.
-        return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : null;
-    }
+        => StatFields(pid) is { Length: > 19 } fields && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : null;
 
     /// <summary>The one-letter state of <paramref name="pid"/> (field 3 of /proc/PID/stat: R, S, Z, …), or null if gone.</summary>
     public static char? State(int pid)
+        => StatFields(pid) is { Length: > 0 } fields && fields[0].Length > 0 ? fields[0][0] : null;
+
+    /// <summary>The session id of <paramref name="pid"/> (field 6 of /proc/PID/stat, in this process's pid namespace), or null if gone.</summary>
+    public static int? SessionId(int pid)
+        => StatFields(pid) is { Length: > 3 } fields && int.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var sid) ? sid : null;
+
+    /// <summary>
+    /// The fields of /proc/PID/stat from field 3 (the state) on, or null if the process is gone. The command name
+    /// before them is in parentheses and may hold spaces and parentheses: they follow the last ')'.
+    /// </summary>
+    public static string[]? StatFields(int pid) => SplitStat(Fd.TryReadText($"/proc/{pid}/stat", out _));
+
+    /// <summary>The fields of the text of a /proc/PID/stat file from field 3 on (see <see cref="StatFields"/>); null for no text.</summary>
+    public static string[]? SplitStat(string? stat)
     {
-        var stat = Fd.TryReadText($"/proc/{pid}/stat", out _);
         var close = stat?.LastIndexOf(')') ?? -1;
-        return stat is null || close < 0 || close + 2 >= stat.Length ? null : stat[close + 2];
+        return stat is null || close < 0 || close + 2 >= stat.Length ? null : stat[(close + 2)..].Split(' ');
     }
 
     /// <summary>Whether <paramref name="pid"/> still names the process that started at <paramref name="startTime"/> and is not a zombie.</summary>

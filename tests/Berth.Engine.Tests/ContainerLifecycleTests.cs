@@ -134,6 +134,16 @@ public sealed class ContainerLifecycleTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void Run_DetachedWithTty_TheContainerHasATerminalAndItsOutputIsLogged()
+    {
+        _h.Ok("run", "-d", "-t", "--name", "teletype", "busybox", "sh", "-c", "tty; echo $TERM; sleep 1000");
+
+        EngineHarness.WaitUntil(() => _h.Run("logs", "teletype").Stdout.Contains("xterm", StringComparison.Ordinal), "the container's lines in its log");
+
+        Assert.Equal("/dev/pts/0\r\nxterm\r\n", _h.Ok("logs", "teletype").Stdout);
+    }
+
+    [RequiresRootFact]
     public void Exec_StoppedContainer_IsRefused()
     {
         _h.Ok("run", "--name", "done", "busybox", "true");

@@ -21,8 +21,13 @@ internal sealed class EngineHarness : IDisposable
 
     public string DataRoot { get; }
 
-    /// <summary>The engine over the same roots, for reading what the CLI did.</summary>
-    public ContainerEngine Engine => new(new EngineOptions { DataRoot = DataRoot, RuntimeRoot = Cli.Root, BerthPath = Cli.BinaryPath });
+    /// <summary>The engine over the same roots, for reading what the CLI did and calling it in-process as the control plane does.</summary>
+    public ContainerEngine Engine => _engine ??= new(new EngineOptions { DataRoot = DataRoot, RuntimeRoot = Cli.Root, BerthPath = Cli.BinaryPath });
+
+    private ContainerEngine? _engine;
+
+    /// <summary>The processes of a running container, depth first (<see cref="ContainerEngine.Top"/>).</summary>
+    public List<ProcessTree.Node> Processes(string name) => Engine.Top(name).Walk().Select(w => w.Node).ToList();
 
     public CliResult Run(params string[] args) => Cli.Run(["--data-root", DataRoot, .. args]);
 

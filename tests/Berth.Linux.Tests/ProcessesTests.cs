@@ -129,6 +129,17 @@ public sealed class ProcessesTests
     }
 
     [Fact]
+    public void SessionId_ChildrenInANewSessionAndInOurs_AreTheirPidAndOurSession()
+    {
+        using var leader = SpawnedChild.Sleep(newSession: true);
+        using var member = SpawnedChild.Sleep();
+
+        Assert.Equal(leader.Pid, Processes.SessionId(leader.Pid));
+        Assert.Equal(ChildRun.StatField(Environment.ProcessId, 6), Processes.SessionId(member.Pid)?.ToString(CultureInfo.InvariantCulture));
+        Assert.Null(Processes.SessionId(int.MaxValue));
+    }
+
+    [Fact]
     public void Spawn_MissingProgram_ThrowsEnoentNamingPath()
     {
         var path = "/nonexistent/" + UniqueId.New("prog");

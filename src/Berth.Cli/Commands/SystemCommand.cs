@@ -78,5 +78,6 @@ public static class SystemCommand
 
     private static void Print(EngineEvent e)
         => Console.Out.WriteLine($"{e.Sequence} {ContainerLogWriter.FormatTime(e.Time)} {e.Type} {e.Action} {e.Subject}"
-                                 + (e.Name is null ? "" : $" (name={e.Name}") + (e.ExitCode is { } c ? $", exitCode={c}" : "") + (e.Name is null ? "" : ")"));
+                                 + (e.Name is null ? "" : $" (name={e.Name}") + (e.ExitCode is { } c ? $", exitCode={c}" : "")
+                                 + (e.Pid is { } pid ? $", pid={pid}" : "") + (e.Signal is { } signal ? $", signal={signal}" : "") + (e.Name is null ? "" : ")"));
 }

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Berth.Engine;
+using Berth.Testing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Berth.Host.Tests;
+
+public sealed class SupervisionTests
+{
+    [Fact]
+    public async Task HostRestart_ContainersKeepRunning_ExitWhileDownRecordedOnStart()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using (var admin = await host.AdminAsync())
+        {
+            var keep = await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" }, name = "keeps-running" });
+            var ends = await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" }, name = "ends-while-down" });
+            await host.StopHostAsync();
+
+            // While the host is down: one container goes on, the other is killed.
+            var engine = host.Engine;
+            Assert.True(ContainerEngine.IsShimAlive(engine.Inspect(keep.Str("engineId"))));
+            engine.Kill(ends.Str("engineId"), 9);
+            HostHarnessWait(() => !ContainerEngine.IsShimAlive(engine.Inspect(ends.Str("engineId"))), "the container to end");
+
+            await host.StartHostAsync();
+        }
+        using var client = await host.AdminAsync();
+        var containers = (await client.Get("api/v1/containers")).EnumerateArray().ToDictionary(c => c.Str("name"));
+        Assert.Equal("running", containers["keeps-running"].Str("state"));
+        var endedId = containers["ends-while-down"].Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await client.Get($"api/v1/containers/{endedId}")).Str("state") == "stopped", "the exit to be recorded");
+        var run = Assert.Single((await client.Get($"api/v1/containers/{endedId}/runs")).EnumerateArray());
+        Assert.Equal(137, run.GetProperty("exitCode").GetInt32());
+        Assert.Equal(9, run.GetProperty("signal").GetInt32());
+        Assert.Single((await client.Get($"api/v1/containers/{containers["keeps-running"].Str("id")}/runs")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task PostgresOutage_ApiAnswers503_HistoryOfExitDuringOutageKept()
+    {
+        using var server = PostgresServer.StartPrivate();
+        await using var host = await HostHarness.StartAsync(server: server);
+        using var admin = await host.AdminAsync();
+        var c = await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" } });
+        var id = c.Str("id");
+
+        server.Stop();
+        try
+        {
+            var response = await admin.GetAsync("api/v1/containers");
+            Assert.Contains("PostgreSQL", await response.Problem(HttpStatusCode.ServiceUnavailable), StringComparison.Ordinal);
+            using var probe = host.Anonymous();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await probe.GetAsync("readyz")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("healthz")).StatusCode);
+            // The container does not depend on the database: it runs on, and its end is recorded later.
+            Assert.True(ContainerEngine.IsShimAlive(host.Engine.Inspect(c.Str("engineId"))));
+            host.Engine.Kill(c.Str("engineId"), 9);
+            HostHarnessWait(() => !ContainerEngine.IsShimAlive(host.Engine.Inspect(c.Str("engineId"))), "the container to end");
+        }
+        finally
+        {
+            server.Start();
+        }
+        await HostHarness.WaitUntilAsync(async () =>
+        {
+            var r = await admin.GetAsync($"api/v1/containers/{id}");
+            return r.IsSuccessStatusCode && (await r.Content.ReadFromJsonAsync<JsonElement>()).Str("state") == "stopped";
+        }, "the exit during the outage to be recorded", 30);
+        var run = Assert.Single((await admin.Get($"api/v1/containers/{id}/runs")).EnumerateArray());
+        Assert.Equal(137, run.GetProperty("exitCode").GetInt32());
+        using var after = host.Anonymous();
+        Assert.Equal(HttpStatusCode.OK, (await after.GetAsync("readyz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TimeToLive_Expires_ContainerStoppedRunReasonTtlAuditedAsSystem()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using var admin = await host.AdminAsync();
+        var id = (await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" }, ttlSeconds = 2 })).Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{id}")).Str("state") == "stopped", "the time to live to end", 30);
+        var run = Assert.Single((await admin.Get($"api/v1/containers/{id}/runs")).EnumerateArray());
+        Assert.Equal("ttl", run.Str("reason"));
+        await using var db = host.NewDb();
+        Assert.True(await db.Audit.AnyAsync(a => a.Action == "container.stop" && a.Actor == "system" && a.TargetId == id));
+    }
+
+    [Fact]
+    public async Task RestartPolicy_OnFailure_RunsRecordedPerRestart()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using var admin = await host.AdminAsync();
+        var id = (await admin.Launch(new { image = "busybox", command = new[] { "sh", "-c", "exit 5" }, restartPolicy = "on-failure", maxRetries = 2 })).Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{id}/runs")).GetArrayLength() == 3
+            && (await admin.Get($"api/v1/containers/{id}")).Str("state") == "stopped", "three runs", 30);
+        var runs = (await admin.Get($"api/v1/containers/{id}/runs")).EnumerateArray().ToList();
+        Assert.All(runs, r => Assert.Equal(5, r.GetProperty("exitCode").GetInt32()));
+        Assert.Equal("admin", runs[^1].Str("startedBy"));
+        Assert.Equal(JsonValueKind.Null, runs[0].GetProperty("startedBy").ValueKind);
+        Assert.Equal(2, (await admin.Get($"api/v1/containers/{id}")).GetProperty("restartCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task Reconcile_ContainerRemovedBehindOurBack_MarkedLostAndRunClosed()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using var admin = await host.AdminAsync();
+        var c = await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" } });
+        host.Engine.Remove(c.Str("engineId"), force: true);
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{c.Str("id")}")).Str("state") == "lost", "the container to be marked lost");
+        var run = Assert.Single((await admin.Get($"api/v1/containers/{c.Str("id")}/runs")).EnumerateArray());
+        Assert.NotEqual(JsonValueKind.Null, run.GetProperty("endedAt").ValueKind);
+    }
+
+    private static void HostHarnessWait(Func<bool> condition, string what)
+        => HostHarness.WaitUntilAsync(() => Task.FromResult(condition()), what).GetAwaiter().GetResult();
+}
