@@ -18,6 +18,7 @@ public static class LiveServices
     {
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<LiveService>();
+        services.AddSingleton<TerminalService>();
         services.AddSingleton<UsageService>();
         services.AddTransient<UsageJobs>();
         services.AddSingleton<StatsSampler>();
