@@ -111,6 +111,7 @@ public static class BerthHost
         services.AddHostedService(sp => sp.GetRequiredService<NodeHeartbeat>());
         services.AddTransient<SupervisionJobs>();
         services.AddHostedService<Supervisor>();
+        services.AddHostedService<HttpHealthChecks>();
         services.AddHostedService<Bootstrap>();
         LiveServices.Add(services);
 

@@ -115,6 +115,43 @@ public sealed class SupervisionTests
         Assert.NotEqual(JsonValueKind.Null, run.GetProperty("endedAt").ValueKind);
     }
 
+    [Fact]
+    public async Task HttpHealthCheck_ServedThenFailing_HealthyThenStoppedAsUnhealthy()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using var admin = await host.AdminAsync();
+        var id = (await admin.Launch(new
+        {
+            image = "busybox",
+            command = new[] { "sh", "-c", "mkdir -p /www && echo ok > /www/health && httpd -p 8080 -h /www && sleep 3 && rm /www/health && exec sleep 1000" },
+            healthCheck = new { httpPort = 8080, httpPath = "/health", intervalSeconds = 1, timeoutSeconds = 1, retries = 2, action = "stop" },
+        })).Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{id}")).GetProperty("health").GetString() == "healthy", "healthy");
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{id}")).Str("state") == "stopped", "the unhealthy container to be stopped", 30);
+        var c = await admin.Get($"api/v1/containers/{id}");
+        Assert.Equal("unhealthy", c.GetProperty("health").GetString());
+        Assert.Equal("stopped", c.Str("desiredState"));
+        Assert.Equal("unhealthy", (await admin.Get($"api/v1/containers/{id}/runs"))[0].Str("reason"));
+    }
+
+    [Fact]
+    public async Task CommandHealthCheck_Failing_RestartedAsUnhealthy()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using var admin = await host.AdminAsync();
+        var id = (await admin.Launch(new
+        {
+            image = "busybox",
+            command = new[] { "sleep", "1000" },
+            healthCheck = new { command = "test -f /tmp/never", intervalSeconds = 1, timeoutSeconds = 1, retries = 1, action = "restart" },
+        })).Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{id}/runs")).GetArrayLength() >= 2, "a restart for health", 30);
+        var runs = (await admin.Get($"api/v1/containers/{id}/runs")).EnumerateArray().ToList();
+        Assert.Equal("unhealthy", runs[^1].Str("reason"));
+        await using var db = host.NewDb();
+        Assert.True(await db.Events.AnyAsync(e => e.ContainerId == Guid.Parse(id) && e.Action == "health" && e.Detail == "unhealthy"));
+    }
+
     private static void HostHarnessWait(Func<bool> condition, string what)
         => HostHarness.WaitUntilAsync(() => Task.FromResult(condition()), what).GetAwaiter().GetResult();
 }

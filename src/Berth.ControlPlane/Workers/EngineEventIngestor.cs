@@ -49,6 +49,8 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
     public async Task<int> IngestAsync(EngineEventTail tail, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tail);
+        // The database is read only when the journal grew: an idle node costs a file size check per poll.
+        if (!tail.HasNew()) return 0;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var row = await db.Nodes.FirstOrDefaultAsync(n => n.Id == node.NodeId, cancellationToken).ConfigureAwait(false);
         if (row is null) return 0; // the heartbeat registers the node first
@@ -66,7 +68,7 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
             await ApplyAsync(db, c, e, oom, unhealthy, cancellationToken).ConfigureAwait(false);
         }
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var (c, action) in unhealthy) await ActOnHealthAsync(c.Id, action, cancellationToken).ConfigureAwait(false);
+        foreach (var (c, action) in unhealthy) await Unhealthy.ActAsync(dbFactory, dispatcher, c.Id, action, cancellationToken).ConfigureAwait(false);
         if (containers.Count > 0) ContainersChanged?.Invoke(containers.Values.Select(c => c.Id).ToList());
         return events.Count;
     }
@@ -130,19 +132,5 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
                 return;
         }
         c.UpdatedAt = DateTimeOffset.UtcNow;
-    }
-
-    /// <summary>Restarts or stops a container whose health check failed, as its definition says.</summary>
-    private async Task ActOnHealthAsync(Guid id, string action, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var c = await db.Containers.FirstAsync(x => x.Id == id, cancellationToken).ConfigureAwait(false);
-        c.StopReason = "unhealthy";
-        if (action == "stop") c.Desired = DesiredState.Stopped;
-        db.Events.Add(RunBook.Event(c, "health-action", action));
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        _ = action == "stop"
-            ? dispatcher.DispatchAsync(c.NodeId, j => j.StopAsync(id, CancellationToken.None))
-            : dispatcher.DispatchAsync(c.NodeId, j => j.RestartAsync(id, null, CancellationToken.None));
     }
 }

@@ -12,6 +12,13 @@ public sealed class EngineEventTail(string path)
 {
     private long _offset;
 
+    /// <summary>Whether the journal holds bytes not read yet (or was replaced by a shorter one).</summary>
+    public bool HasNew()
+    {
+        try { return new FileInfo(path) is { Exists: true } f && f.Length != _offset; }
+        catch (IOException) { return true; }
+    }
+
     /// <summary>The events appended since the last call whose sequence is above <paramref name="after"/>.</summary>
     public IReadOnlyList<EngineEvent> ReadNew(long after)
     {
