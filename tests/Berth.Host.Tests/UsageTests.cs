@@ -130,6 +130,35 @@ public sealed class UsageTests : IAsyncLifetime
         Assert.Equal("running", (await admin.Get($"api/v1/containers/{busy}")).Str("state"));
     }
 
+    [Fact]
+    public async Task Retention_OldSamplesAndRemovedContainersOldEvents_DeletedRestKept()
+    {
+        using var admin = await _host.AdminAsync();
+        var removed = Guid.Parse((await admin.Launch(new { image = "busybox", command = new[] { "true" }, start = false })).Str("id"));
+        var kept = Guid.Parse((await admin.Launch(new { image = "busybox", command = new[] { "true" }, start = false })).Str("id"));
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"api/v1/containers/{removed}")).StatusCode);
+        var old = DateTimeOffset.UtcNow.AddDays(-100);
+        await using (var db = _host.NewDb())
+        {
+            var team = await db.Containers.Where(c => c.Id == removed).Select(c => c.TeamId).SingleAsync();
+            db.Events.AddRange(
+                new ContainerEvent { ContainerId = removed, TeamId = team, Action = "old", Time = old },
+                new ContainerEvent { ContainerId = kept, TeamId = team, Action = "old", Time = old });
+            db.UsageSamples.AddRange(
+                new UsageSample { ContainerId = kept, TeamId = team, UserId = Guid.NewGuid(), Time = old, IntervalSeconds = 1 },
+                new UsageSample { ContainerId = kept, TeamId = team, UserId = Guid.NewGuid(), Time = DateTimeOffset.UtcNow.AddDays(-1), IntervalSeconds = 1 });
+            await db.SaveChangesAsync();
+        }
+
+        var (samples, events) = await _host.App!.Services.GetRequiredService<UsageJobs>().RetentionAsync(CancellationToken.None);
+        Assert.Equal((1, 1), (samples, events));
+        await using var check = _host.NewDb();
+        Assert.False(await check.Events.AnyAsync(e => e.ContainerId == removed && e.Action == "old"));
+        Assert.True(await check.Events.AnyAsync(e => e.ContainerId == removed && e.Action == "remove"));
+        Assert.True(await check.Events.AnyAsync(e => e.ContainerId == kept && e.Action == "old"));
+        Assert.Equal(1, await check.UsageSamples.CountAsync(s => s.ContainerId == kept));
+    }
+
     private async Task<UsageRollup> RollupOf(Guid id)
     {
         await using var db = _host.NewDb();
