@@ -3,9 +3,14 @@ using System.Text.Json.Serialization;
 using Berth.ControlPlane;
 using Berth.ControlPlane.Audit;
 using Berth.ControlPlane.Containers;
+using Berth.ControlPlane.History;
 using Berth.ControlPlane.Identity;
+using Berth.ControlPlane.Images;
 using Berth.ControlPlane.Jobs;
+using Berth.ControlPlane.Nodes;
 using Berth.ControlPlane.Security;
+using Berth.ControlPlane.Teams;
+using Berth.ControlPlane.Templates;
 using Berth.ControlPlane.Workers;
 using Berth.Data;
 using Berth.Host.Api;
@@ -105,6 +110,16 @@ public static class BerthHost
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<ContainerService>();
         services.AddTransient<ContainerJobs>();
+        services.AddSingleton<TeamService>();
+        services.AddSingleton<UserService>();
+        services.AddSingleton<TemplateService>();
+        services.AddSingleton<ImageCatalog>();
+        services.AddSingleton<ImagePulls>();
+        services.AddSingleton<ImageService>();
+        services.AddTransient<ImageJobs>();
+        services.AddSingleton<NodeService>();
+        services.AddSingleton<AuditQueries>();
+        services.AddSingleton<RunQueries>();
         services.AddSingleton<EngineEventIngestor>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineEventIngestor>());
         services.AddSingleton<NodeHeartbeat>();
@@ -200,6 +215,13 @@ public static class BerthHost
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         AuthEndpoints.Map(api);
         ContainerEndpoints.Map(api);
+        TeamEndpoints.Map(api);
+        UserEndpoints.Map(api);
+        TemplateEndpoints.Map(api);
+        ImageEndpoints.Map(api);
+        NodeEndpoints.Map(api);
+        AuditEndpoints.Map(api);
+        RunEndpoints.Map(api);
         LiveServices.Map(app, api);
     }
 }

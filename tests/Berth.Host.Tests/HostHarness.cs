@@ -45,7 +45,7 @@ public sealed class HostHarness : IAsyncDisposable
             ["Berth:Engine:RuntimeRoot"] = _cli.Root,
             ["Berth:Engine:BerthPath"] = _cli.BinaryPath,
             ["BERTH_ADMIN_PASSWORD"] = AdminPassword,
-            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("BERTH_TEST_LOG") ?? "Warning",
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Error",
         };
         foreach (var (k, v) in settings) _settings[k] = v;

@@ -26,7 +26,14 @@ public sealed class ContainerService(
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var team = await ResolveTeamAsync(db, caller, request.Team, cancellationToken).ConfigureAwait(false);
+        var teamName = request.Team;
+        if (teamName is null && request.TemplateId is { } fromTemplate)
+        {
+            // Launching from a template: its team, unless the request names one.
+            var templateTeam = await db.Templates.AsNoTracking().Where(t => t.Id == fromTemplate).Select(t => (Guid?)t.TeamId).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (templateTeam is { } id && caller.CanView(id)) teamName = id.ToString();
+        }
+        var team = await ResolveTeamAsync(db, caller, teamName, cancellationToken).ConfigureAwait(false);
         Template? template = null;
         if (request.TemplateId is { } templateId)
         {
@@ -125,7 +132,8 @@ public sealed class ContainerService(
             c.Desired = DesiredState.Stopped;
             c.StopReason = reason;
             return Task.FromResult(true);
-        }, c => Wait(dispatcher.DispatchAsync(c.NodeId, j => j.StopAsync(c.Id, CancellationToken.None)), cancellationToken), cancellationToken);
+        }, c => WaitAsync(c.Id, dispatcher.DispatchAsync(c.NodeId, j => j.StopAsync(c.Id, CancellationToken.None)),
+            x => x.State is not (ContainerState.Running or ContainerState.Restarting or ContainerState.Pending), cancellationToken), cancellationToken);
 
     /// <summary>Restarts a container (stop, then start, with admission).</summary>
     public Task<ContainerView> RestartAsync(Caller caller, Guid id, CancellationToken cancellationToken)
@@ -135,7 +143,8 @@ public sealed class ContainerService(
             c.Desired = DesiredState.Running;
             c.StopReason = "restart";
             return true;
-        }, c => Wait(dispatcher.DispatchAsync(c.NodeId, j => j.RestartAsync(c.Id, caller.UserId, CancellationToken.None)), cancellationToken), cancellationToken);
+        }, c => WaitAsync(c.Id, dispatcher.DispatchAsync(c.NodeId, j => j.RestartAsync(c.Id, caller.UserId, CancellationToken.None)),
+            x => x.StartedAt > c.StartedAt || x.State == ContainerState.Failed, cancellationToken), cancellationToken);
 
     /// <summary>Removes a container (killing it if it runs); its record, runs and events stay for history.</summary>
     public async Task RemoveAsync(Caller caller, Guid id, CancellationToken cancellationToken)
@@ -144,7 +153,8 @@ public sealed class ContainerService(
             c.Desired = DesiredState.Removed;
             c.StopReason ??= "removed";
             return Task.FromResult(true);
-        }, c => Wait(dispatcher.DispatchAsync(c.NodeId, j => j.RemoveAsync(c.Id, CancellationToken.None)), cancellationToken), cancellationToken).ConfigureAwait(false);
+        }, c => WaitAsync(c.Id, dispatcher.DispatchAsync(c.NodeId, j => j.RemoveAsync(c.Id, CancellationToken.None)),
+            x => x.State == ContainerState.Removed, cancellationToken), cancellationToken).ConfigureAwait(false);
 
     /// <summary>The container's runs, newest first.</summary>
     public async Task<IReadOnlyList<RunView>> RunsAsync(Caller caller, Guid id, CancellationToken cancellationToken)
@@ -227,15 +237,32 @@ public sealed class ContainerService(
     }
 
     private Task LaunchAndWaitAsync(Container c, Caller caller, CancellationToken cancellationToken)
-        => Wait(dispatcher.DispatchAsync(c.NodeId, j => j.LaunchAsync(c.Id, caller.UserId, CancellationToken.None)), cancellationToken);
+        => WaitAsync(c.Id, dispatcher.DispatchAsync(c.NodeId, j => j.LaunchAsync(c.Id, caller.UserId, CancellationToken.None)),
+            x => x.State != ContainerState.Pending || x.Desired != DesiredState.Running, cancellationToken);
 
-    private async Task Wait(Task job, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits, at most <see cref="ControlPlaneOptions.LaunchWaitSeconds"/>, for the job to finish and the container
+    /// to reach <paramref name="done"/> (a job sent through a queue finishes in another process). A slow job goes
+    /// on; the answer then shows the state so far.
+    /// </summary>
+    private async Task WaitAsync(Guid id, Task job, Func<Container, bool> done, CancellationToken cancellationToken)
     {
-        // A slow job goes on; the answer then shows the state so far.
-        await Task.WhenAny(job, Task.Delay(TimeSpan.FromSeconds(options.Value.LaunchWaitSeconds), cancellationToken)).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.LaunchWaitSeconds));
+        try
+        {
+            await job.WaitAsync(timeout.Token).ConfigureAwait(false);
+            await using var db = await dbFactory.CreateDbContextAsync(timeout.Token).ConfigureAwait(false);
+            while (await db.Containers.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, timeout.Token).ConfigureAwait(false) is { } c && !done(c))
+                await Task.Delay(20, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
-    private static async Task<Team> ResolveTeamAsync(BerthDbContext db, Caller caller, string? team, CancellationToken cancellationToken)
+    /// <summary>The team named by <paramref name="team"/> (a name or an id), or the one team the caller operates when none is named.</summary>
+    internal static async Task<Team> ResolveTeamAsync(BerthDbContext db, Caller caller, string? team, CancellationToken cancellationToken)
     {
         if (team is null)
         {

@@ -21,35 +21,56 @@ public static class QuotaGuard
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(spec);
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 7))", ["quota:" + teamId], cancellationToken).ConfigureAwait(false);
+        await LockAsync(db, teamId, cancellationToken).ConfigureAwait(false);
         var quota = await db.Quotas.AsNoTracking().FirstOrDefaultAsync(q => q.TeamId == teamId, cancellationToken).ConfigureAwait(false);
         if (quota is null) return;
-        var others = await db.Containers.AsNoTracking().Where(c => c.TeamId == teamId && c.RemovedAt == null && c.Id != self)
-            .Select(c => new { c.State, c.Desired, c.Spec }).ToListAsync(cancellationToken).ConfigureAwait(false);
-        if (isNew && quota.MaxContainers is { } maxCount && others.Count + 1 > maxCount)
-            throw Refuse($"team {teamName} may have {maxCount} containers and has {others.Count}: remove one first");
-        var running = others.Where(o => ContainerState.IsActive(o.State) || o.Desired == DesiredState.Running && o.State != ContainerState.Failed).ToList();
+        var use = await UseAsync(db, teamId, self, cancellationToken).ConfigureAwait(false);
+        if (isNew && quota.MaxContainers is { } maxCount && use.Containers + 1 > maxCount)
+            throw Refuse($"team {teamName} may have {maxCount} containers and has {use.Containers}: remove one first");
         if (quota.MaxCpus is { } maxCpus)
         {
-            var used = running.Sum(o => o.Spec.Cpus ?? 0);
             var want = spec.Cpus ?? 0;
-            if (used + want > maxCpus + 1e-9)
-                throw Refuse(string.Create(CultureInfo.InvariantCulture, $"team {teamName}'s CPU quota is {maxCpus:0.##} CPUs: its running containers use {used:0.##} and this one asks {want:0.##}, {used + want - maxCpus:0.##} over"));
+            if (use.Cpus + want > maxCpus + 1e-9)
+                throw Refuse(string.Create(CultureInfo.InvariantCulture, $"team {teamName}'s CPU quota is {maxCpus:0.##} CPUs: its running containers use {use.Cpus:0.##} and this one asks {want:0.##}, {use.Cpus + want - maxCpus:0.##} over"));
         }
         if (quota.MaxMemoryBytes is { } maxMem)
         {
-            var used = running.Sum(o => o.Spec.MemoryBytes ?? 0);
             var want = spec.MemoryBytes ?? 0;
-            if (used + want > maxMem)
-                throw Refuse($"team {teamName}'s memory quota is {Bytes(maxMem)}: its running containers use {Bytes(used)} and this one asks {Bytes(want)}, {Bytes(used + want - maxMem)} over");
+            if (use.MemoryBytes + want > maxMem)
+                throw Refuse($"team {teamName}'s memory quota is {Bytes(maxMem)}: its running containers use {Bytes(use.MemoryBytes)} and this one asks {Bytes(want)}, {Bytes(use.MemoryBytes + want - maxMem)} over");
         }
         if (quota.MaxPids is { } maxPids)
         {
-            var used = running.Sum(o => o.Spec.PidsLimit ?? 0);
             var want = spec.PidsLimit ?? 0;
-            if (used + want > maxPids)
-                throw Refuse(string.Create(CultureInfo.InvariantCulture, $"team {teamName}'s pids quota is {maxPids}: its running containers may use {used} and this one asks {want}, {used + want - maxPids} over"));
+            if (use.Pids + want > maxPids)
+                throw Refuse(string.Create(CultureInfo.InvariantCulture, $"team {teamName}'s pids quota is {maxPids}: its running containers may use {use.Pids} and this one asks {want}, {use.Pids + want - maxPids} over"));
         }
+    }
+
+    /// <summary>Takes team <paramref name="teamId"/>'s quota lock until the end of the transaction open on <paramref name="db"/>.</summary>
+    public static Task LockAsync(BerthDbContext db, Guid teamId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 7))", ["quota:" + teamId], cancellationToken);
+    }
+
+    /// <summary>
+    /// What team <paramref name="teamId"/> uses now, <paramref name="self"/> left out: its containers (not removed),
+    /// and the limits of those that run or are wanted running, summed in the database.
+    /// </summary>
+    public static async Task<QuotaUse> UseAsync(BerthDbContext db, Guid teamId, Guid? self, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var exclude = self ?? Guid.Empty;
+        return await db.Database.SqlQuery<QuotaUse>($"""
+            SELECT count(*) AS "Containers",
+                   coalesce(sum(("Spec"->>'cpus')::float8) FILTER (WHERE active), 0) AS "Cpus",
+                   coalesce(sum(("Spec"->>'memoryBytes')::int8) FILTER (WHERE active), 0)::int8 AS "MemoryBytes",
+                   coalesce(sum(("Spec"->>'pidsLimit')::int8) FILTER (WHERE active), 0)::int8 AS "Pids"
+            FROM (SELECT "Spec", "State" IN ('pending', 'created', 'running', 'restarting')
+                         OR ("Desired" = 'Running' AND "State" <> 'failed') AS active
+                  FROM containers WHERE "TeamId" = {teamId} AND "RemovedAt" IS NULL AND "Id" <> {exclude}) AS c
+            """).SingleAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static ControlPlaneException Refuse(string message) => new(ProblemKind.QuotaExceeded, "quota exceeded: " + message);

@@ -1,0 +1,69 @@
+using Berth.Data.Entities;
+
+namespace Berth.ControlPlane.Containers;
+
+/// <summary>
+/// The definition fields of a container as the API takes and shows them: what a launch asks for and what a template
+/// saves. A field left null takes the template's value (for a launch) or the control plane's default.
+/// </summary>
+public class ContainerDefinition
+{
+    public string? Image { get; set; }
+
+    public List<string>? Command { get; set; }
+
+    public long? MemoryBytes { get; set; }
+
+    public double? Cpus { get; set; }
+
+    public long? PidsLimit { get; set; }
+
+    public Dictionary<string, string>? Env { get; set; }
+
+    public List<string>? Mounts { get; set; }
+
+    public string? RestartPolicy { get; set; }
+
+    public int? MaxRetries { get; set; }
+
+    public HealthCheckSpec? HealthCheck { get; set; }
+
+    public int? TtlSeconds { get; set; }
+
+    public int? IdleStopSeconds { get; set; }
+
+    /// <summary>The definition as a spec: fields left null stay null (defaults apply at launch), lists and maps empty.</summary>
+    public ContainerSpec ToSpec() => new()
+    {
+        Image = Image ?? "",
+        Command = Command ?? [],
+        Env = Env ?? new Dictionary<string, string>(),
+        MemoryBytes = MemoryBytes,
+        Cpus = Cpus,
+        PidsLimit = PidsLimit,
+        Mounts = Mounts ?? [],
+        RestartPolicy = RestartPolicy ?? "no",
+        MaxRetries = MaxRetries,
+        HealthCheck = HealthCheck,
+        TtlSeconds = TtlSeconds,
+        IdleStopSeconds = IdleStopSeconds,
+    };
+
+    /// <summary>Copies the fields of <paramref name="spec"/> into this definition.</summary>
+    protected void CopyFrom(ContainerSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Image = spec.Image;
+        Command = [.. spec.Command];
+        Env = new Dictionary<string, string>(spec.Env);
+        MemoryBytes = spec.MemoryBytes;
+        Cpus = spec.Cpus;
+        PidsLimit = spec.PidsLimit;
+        Mounts = [.. spec.Mounts];
+        RestartPolicy = spec.RestartPolicy;
+        MaxRetries = spec.MaxRetries;
+        HealthCheck = spec.HealthCheck;
+        TtlSeconds = spec.TtlSeconds;
+        IdleStopSeconds = spec.IdleStopSeconds;
+    }
+}
