@@ -326,6 +326,19 @@ public sealed partial class ContainerEngine
     }
 
     /// <summary>
+    /// A reader of container <paramref name="id"/>'s cgroup statistics that resolves the cgroup once. <see cref="Stats"/>
+    /// finds the record among all of them (reading every container.json), loads the runtime's state and resolves its
+    /// cgroup on each call; a sampler that reads many containers every second opens one reader per container instead.
+    /// The caller owns the reader; it holds no file open.
+    /// </summary>
+    /// <exception cref="EngineException">The container has no runtime state (not running, or between two runs).</exception>
+    public ContainerStatsReader OpenStats(string id)
+    {
+        try { return new ContainerStatsReader(Runtime.CgroupOf(id)); }
+        catch (RuntimeException e) { throw new EngineException($"container {id}: {e.Message}", e); }
+    }
+
+    /// <summary>
     /// The processes of a running container, as a tree under its init, with user names from the container's own
     /// /etc/passwd. Sample it twice and use <see cref="ProcessTree.CpuPercent"/> for each process's CPU use.
     /// </summary>

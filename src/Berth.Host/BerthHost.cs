@@ -15,6 +15,7 @@ using Berth.ControlPlane.Workers;
 using Berth.Data;
 using Berth.Host.Api;
 using Berth.Host.Auth;
+using Berth.Host.Hubs;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Microsoft.AspNetCore.Authentication;
@@ -127,6 +128,7 @@ public static class BerthHost
         services.AddHostedService<Supervisor>();
         services.AddHostedService<HttpHealthChecks>();
         services.AddHostedService<Bootstrap>();
+        LiveServices.Add(services);
 
         services.AddHangfire((sp, h) => h
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -162,8 +164,7 @@ public static class BerthHost
 
         services.AddAuthentication("Berth")
             .AddPolicyScheme("Berth", "cookie or token", o => o.ForwardDefaultSelector = http =>
-                http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                    ? TokenAuthenticationHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
+                TokenAuthenticationHandler.HasToken(http.Request) ? TokenAuthenticationHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null)
             .AddCookie(o =>
             {
@@ -221,5 +222,6 @@ public static class BerthHost
         NodeEndpoints.Map(api);
         AuditEndpoints.Map(api);
         RunEndpoints.Map(api);
+        LiveServices.Map(app, api);
     }
 }

@@ -302,6 +302,15 @@ public sealed partial class ContainerRuntime
     }
 
     /// <summary>
+    /// The manager of container <paramref name="id"/>'s cgroup, resolved once from its state, for callers that read
+    /// its statistics again and again (a sampler) and need not load state.json each time. The manager stays valid
+    /// across a restart under the same id (the cgroup path is kept in the state); once the container is deleted its
+    /// reads find nothing (see <see cref="ICgroupManager.Exists"/>).
+    /// </summary>
+    /// <exception cref="RuntimeException">No such container.</exception>
+    public ICgroupManager CgroupOf(string id) => Cgroup(Store.Load(id));
+
+    /// <summary>
     /// How many processes the kernel's OOM killer killed in container <paramref name="id"/>'s cgroup so far (while
     /// the cgroup exists, until <see cref="Delete"/>); for callers that reap the init themselves.
     /// </summary>

@@ -6,17 +6,30 @@ using Microsoft.Extensions.Options;
 
 namespace Berth.Host.Auth;
 
-/// <summary>Authenticates <c>Authorization: Bearer berth_…</c> API tokens against their stored hashes.</summary>
+/// <summary>Authenticates API tokens (<c>Authorization: Bearer berth_…</c>, or <c>access_token</c> on hub paths) against their stored hashes.</summary>
 public sealed class TokenAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IdentityService identity)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Token";
 
+    /// <summary>
+    /// Whether the request carries a token: <c>Authorization: Bearer</c>, or on hub paths the <c>access_token</c> query
+    /// parameter, since browsers cannot set headers on WebSocket and server-sent-event requests.
+    /// </summary>
+    public static bool HasToken(HttpRequest request) => Token(request) is not null;
+
+    private static string? Token(HttpRequest request)
+    {
+        string? header = request.Headers.Authorization;
+        if (header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header["Bearer ".Length..].Trim();
+        if (request.Path.StartsWithSegments("/hubs") && request.Query["access_token"].ToString() is { Length: > 0 } query) return query;
+        return null;
+    }
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string? header = Request.Headers.Authorization;
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
-        var userId = await identity.ValidateTokenAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted).ConfigureAwait(false);
+        if (Token(Request) is not { } token) return AuthenticateResult.NoResult();
+        var userId = await identity.ValidateTokenAsync(token, Context.RequestAborted).ConfigureAwait(false);
         if (userId is null) return AuthenticateResult.Fail("invalid, expired or revoked token");
         var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId.Value.ToString())], SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
