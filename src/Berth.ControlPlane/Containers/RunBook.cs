@@ -7,11 +7,17 @@ namespace Berth.ControlPlane.Containers;
 /// <summary>Opens and closes runs (start→exit records); each helper is safe to call twice for the same start or exit.</summary>
 public static class RunBook
 {
-    /// <summary>The container's run that has not ended, tracked; null when there is none.</summary>
-    public static Task<Run?> OpenRunAsync(BerthDbContext db, Guid containerId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The container's run that has not ended, tracked; null when there is none. Changes not saved yet count: a run
+    /// ended or added earlier in the same unit of work (a batch of engine events: die, restart, start) is seen as it
+    /// is now, not as the database still has it.
+    /// </summary>
+    public static async Task<Run?> OpenRunAsync(BerthDbContext db, Guid containerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return db.Runs.Where(r => r.ContainerId == containerId && r.EndedAt == null).OrderByDescending(r => r.StartedAt).FirstOrDefaultAsync(cancellationToken);
+        var stored = await db.Runs.Where(r => r.ContainerId == containerId && r.EndedAt == null).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var added = db.ChangeTracker.Entries<Run>().Where(e => e.State == EntityState.Added).Select(e => e.Entity);
+        return stored.Concat(added).Where(r => r.ContainerId == containerId && r.EndedAt == null).OrderByDescending(r => r.StartedAt).FirstOrDefault();
     }
 
     /// <summary>

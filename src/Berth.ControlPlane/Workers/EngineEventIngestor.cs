@@ -103,9 +103,7 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
             case "start":
                 // A start the control plane asked for gets its run from the launch job; only a start that follows a
                 // restart by policy (the shim's "restart" event) gets one here.
-                if (c.State == ContainerState.Restarting
-                    && await RunBook.OpenRunAsync(db, c.Id, cancellationToken).ConfigureAwait(false) is null
-                    && !db.ChangeTracker.Entries<Run>().Any(r => r.Entity.ContainerId == c.Id && r.Entity.EndedAt == null))
+                if (c.State == ContainerState.Restarting && await RunBook.OpenRunAsync(db, c.Id, cancellationToken).ConfigureAwait(false) is null)
                 {
                     db.Runs.Add(new Run { ContainerId = c.Id, TeamId = c.TeamId, Image = c.Spec.Image, StartedAt = e.Time });
                     db.Events.Add(RunBook.Event(c, "restart", "by restart policy", time: e.Time));
@@ -120,14 +118,7 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
                 db.Events.Add(RunBook.Event(c, "oom", "killed by the kernel's OOM killer (memory limit reached)", time: e.Time));
                 break;
             case "die":
-                var run = await RunBook.CloseAsync(db, c.Id, e.Time, e.ExitCode, oom.Contains(c.Id), c.StopReason ?? "exited", cancellationToken).ConfigureAwait(false);
-                run ??= db.ChangeTracker.Entries<Run>().Select(r => r.Entity).FirstOrDefault(r => r.ContainerId == c.Id && r.EndedAt == null);
-                if (run is not null && run.EndedAt is null)
-                {
-                    run.EndedAt = e.Time;
-                    run.ExitCode = e.ExitCode;
-                    run.Reason = c.StopReason ?? "exited";
-                }
+                await RunBook.CloseAsync(db, c.Id, e.Time, e.ExitCode, oom.Contains(c.Id), c.StopReason ?? "exited", cancellationToken).ConfigureAwait(false);
                 db.Events.Add(RunBook.Event(c, "die", $"exit code {e.ExitCode}", time: e.Time));
                 c.LastExitCode = e.ExitCode;
                 c.FinishedAt = e.Time;
