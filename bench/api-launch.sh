@@ -47,9 +47,9 @@ log "starting PostgreSQL and the host (published to a temporary folder)"
 postgres_paths "$work/pg"
 postgres_init "$BERTH_PG_DATA" --no-sync
 pg_port="$(random_free_port)"
-postgres_start "$BERTH_PG_DATA" "$pg_port" "$BERTH_PG_SOCKDIR" fsync=off
+postgres_start "$BERTH_PG_DATA" "$pg_port" "$BERTH_PG_SOCKDIR" fsync=off max_connections=300
 postgres_ensure_db "$pg_port" berth
-export ConnectionStrings__Berth="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=berth;Maximum Pool Size=200"
+export ConnectionStrings__Berth="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=berth"
 dotnet publish src/Berth.Host -c Release -o "$work/host" -nologo -v quiet -tl:off </dev/null
 "$work/host/Berth.Host" migrate >/dev/null
 build_busybox_image_archive "$work/busybox.tar" busybox:latest
@@ -90,11 +90,11 @@ bad="$(awk '$1 != 201 || $3 != "running"' "$work/sequential" | wc -l)"
 
 log "podman run -d, $podman_runs times"
 ulimits=(--ulimit nofile=20000:20000 --ulimit nproc=20000:20000)
-: >"$work/podman"
+: >"$work/podman-times"
 for _ in $(seq "$podman_runs"); do
     start=$(date +%s%N)
     "${podman[@]}" run -d --network=none "${ulimits[@]}" busybox sleep 600 >/dev/null
-    echo "$(( $(date +%s%N) - start ))" >>"$work/podman"
+    echo "$(( $(date +%s%N) - start ))" >>"$work/podman-times"
 done
 "${podman[@]}" rm --all --force --time 0 >/dev/null 2>&1
 
@@ -130,7 +130,7 @@ seq_median="$(seq_ms "$work/sequential" | pct 0.5)"
 seq_p99="$(seq_ms "$work/sequential" | pct 0.99)"
 sus_median="$(awk '$1 == 201 { printf "%.3f\n", $2 * 1000 }' "$work/sustained" | sort -n | pct 0.5)"
 sus_p99="$(awk '$1 == 201 { printf "%.3f\n", $2 * 1000 }' "$work/sustained" | sort -n | pct 0.99)"
-podman_median="$(awk '{ printf "%.3f\n", $1 / 1e6 }' "$work/podman" | sort -n | pct 0.5)"
+podman_median="$(awk '{ printf "%.3f\n", $1 / 1e6 }' "$work/podman-times" | sort -n | pct 0.5)"
 ratio="$(awk -v a="$seq_median" -v b="$podman_median" 'BEGIN { printf "%.2f", a / b }')"
 
 jq -n --argjson launches "$launches" --argjson median "$seq_median" --argjson p99 "$seq_p99" \

@@ -14,17 +14,23 @@ namespace Berth.ControlPlane.Jobs;
 /// the reconciliation job re-drives what did not finish. Jobs for other nodes, or all jobs when the fast path is
 /// off, go through the node's Hangfire queue.
 /// </summary>
-public sealed class JobDispatcher(IBackgroundJobClient jobs, IServiceScopeFactory scopes, NodeEngine node, IOptions<ControlPlaneOptions> options, ILogger<JobDispatcher> logger)
+public sealed class JobDispatcher(IBackgroundJobClient jobs, IServiceScopeFactory scopes, NodeEngine node, IOptions<ControlPlaneOptions> options, ILogger<JobDispatcher> logger) : IDisposable
 {
+    private readonly SemaphoreSlim _slots = new(Math.Max(4, 4 * Environment.ProcessorCount));
+
     /// <summary>Runs or enqueues <paramref name="job"/> for <paramref name="nodeId"/>; returns the in-process run (completed when enqueued).</summary>
     public Task DispatchAsync(string nodeId, Expression<Func<ContainerJobs, Task>> job)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (options.Value.LocalFastPath && nodeId == node.NodeId)
         {
-            var call = job.Compile();
+            // Interpreted: compiling to IL would cost more CPU than the one call it serves.
+            var call = job.Compile(preferInterpretation: true);
             return Task.Run(async () =>
             {
+                // A burst beyond what the node can start queues here, holding no database connection, instead of
+                // exhausting PostgreSQL's connections with jobs that all stall.
+                await _slots.WaitAsync().ConfigureAwait(false);
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
@@ -35,9 +41,15 @@ public sealed class JobDispatcher(IBackgroundJobClient jobs, IServiceScopeFactor
                     // Recorded on the container by the job; reconciliation re-drives it.
                     logger.LogWarning(e, "container job failed on the fast path: {Job}", job);
                 }
+                finally
+                {
+                    _slots.Release();
+                }
             });
         }
         jobs.Create(Job.FromExpression(job), new EnqueuedState(NodeQueue.For(nodeId)));
         return Task.CompletedTask;
     }
+
+    public void Dispose() => _slots.Dispose();
 }
