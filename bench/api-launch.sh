@@ -71,10 +71,11 @@ token="$(curl -sf -XPOST "$url/api/v1/auth/token" -H 'content-type: application/
 
 # launch BODY: POSTs a container; prints "STATUS SECONDS STATE".
 launch() {
-    local body="$work/body.$BASHPID"
-    curl -s -o "$body" -w '%{http_code} %{time_total}' -XPOST "$url/api/v1/containers" \
-        -H "authorization: Bearer $token" -H 'content-type: application/json' -d "$1"
-    printf ' %s\n' "$(jq -r .state "$body" 2>/dev/null)"
+    local body="$work/body.$BASHPID" result
+    result="$(curl -s -o "$body" -w '%{http_code} %{time_total}' -XPOST "$url/api/v1/containers" \
+        -H "authorization: Bearer $token" -H 'content-type: application/json' -d "$1")"
+    # One write per line: concurrent launches append to the same file.
+    printf '%s %s\n' "$result" "$(jq -r .state "$body" 2>/dev/null)"
     rm -f "$body"
 }
 
