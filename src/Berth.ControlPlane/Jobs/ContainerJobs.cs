@@ -57,7 +57,8 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
             }
             var startedAt = started.State.StartedAt ?? now;
             // The event ingestor may have recorded this start's end already (a process that exits at once).
-            var endedMeanwhile = c.State == ContainerState.Stopped && c.FinishedAt >= startedAt;
+            var endedMeanwhile = c.State == ContainerState.Stopped
+                && (c.FinishedAt >= startedAt || engine.Containers.TryFind(engineId!)?.State.Status is ContainerStatus.Exited or ContainerStatus.Dead);
             await RunBook.CloseAsync(db, c.Id, now, null, false, "lost", cancellationToken).ConfigureAwait(false);
             var run = new Run { ContainerId = c.Id, TeamId = c.TeamId, StartedById = actorId, Image = c.Spec.Image, StartedAt = startedAt };
             db.Runs.Add(run);

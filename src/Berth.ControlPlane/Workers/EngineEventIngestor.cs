@@ -51,27 +51,57 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
         ArgumentNullException.ThrowIfNull(tail);
         // The database is read only when the journal grew: an idle node costs a file size check per poll.
         if (!tail.HasNew()) return 0;
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var row = await db.Nodes.FirstOrDefaultAsync(n => n.Id == node.NodeId, cancellationToken).ConfigureAwait(false);
-        if (row is null) return 0; // the heartbeat registers the node first
-        var events = tail.ReadNew(row.EventSequence);
-        if (events.Count == 0) return 0;
-        var engineIds = events.Select(e => e.Subject).Distinct().ToList();
-        var containers = await db.Containers.Where(c => c.EngineId != null && engineIds.Contains(c.EngineId) && c.NodeId == node.NodeId)
-            .ToDictionaryAsync(c => c.EngineId!, cancellationToken).ConfigureAwait(false);
-        await AdoptAsync(db, engineIds.Where(id => !containers.ContainsKey(id)), containers, cancellationToken).ConfigureAwait(false);
-        var oom = new HashSet<Guid>();
-        var unhealthy = new List<(Container Container, string Action)>();
-        foreach (var e in events)
+        long committed;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            row.EventSequence = Math.Max(row.EventSequence, e.Sequence);
-            if (!containers.TryGetValue(e.Subject, out var c)) continue;
-            await ApplyAsync(db, c, e, oom, unhealthy, cancellationToken).ConfigureAwait(false);
+            var row = await db.Nodes.AsNoTracking().FirstOrDefaultAsync(n => n.Id == node.NodeId, cancellationToken).ConfigureAwait(false);
+            if (row is null) return 0; // the heartbeat registers the node first
+            committed = row.EventSequence;
         }
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var (c, action) in unhealthy) await Unhealthy.ActAsync(dbFactory, dispatcher, c.Id, action, cancellationToken).ConfigureAwait(false);
-        if (containers.Count > 0) ContainersChanged?.Invoke(containers.Values.Select(c => c.Id).ToList());
+        var events = tail.ReadNew(committed);
+        // Small transactions: a busy node's launch jobs touch the same rows, and a long one would keep losing to them.
+        foreach (var batch in events.Chunk(BatchSize)) await CommitBatchAsync(batch, cancellationToken).ConfigureAwait(false);
         return events.Count;
+    }
+
+    private const int BatchSize = 200;
+
+    /// <summary>
+    /// Records one batch in one transaction with the node's sequence; when a job changed one of its containers
+    /// meanwhile (the row's xmin moved), applies the same batch again to fresh rows.
+    /// </summary>
+    private async Task CommitBatchAsync(IReadOnlyList<EngineEvent> events, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            var row = await db.Nodes.FirstAsync(n => n.Id == node.NodeId, cancellationToken).ConfigureAwait(false);
+            var fresh = events.Where(e => e.Sequence > row.EventSequence).ToList();
+            if (fresh.Count == 0) return;
+            var engineIds = fresh.Select(e => e.Subject).Distinct().ToList();
+            var containers = await db.Containers.Where(c => c.EngineId != null && engineIds.Contains(c.EngineId) && c.NodeId == node.NodeId)
+                .ToDictionaryAsync(c => c.EngineId!, cancellationToken).ConfigureAwait(false);
+            await AdoptAsync(db, engineIds.Where(id => !containers.ContainsKey(id)), containers, cancellationToken).ConfigureAwait(false);
+            var oom = new HashSet<Guid>();
+            var unhealthy = new List<(Container Container, string Action)>();
+            foreach (var e in fresh)
+            {
+                row.EventSequence = Math.Max(row.EventSequence, e.Sequence);
+                if (!containers.TryGetValue(e.Subject, out var c)) continue;
+                await ApplyAsync(db, c, e, oom, unhealthy, cancellationToken).ConfigureAwait(false);
+            }
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 20)
+            {
+                continue;
+            }
+            foreach (var (c, action) in unhealthy) await Unhealthy.ActAsync(dbFactory, dispatcher, c.Id, action, cancellationToken).ConfigureAwait(false);
+            if (containers.Count > 0) ContainersChanged?.Invoke(containers.Values.Select(c => c.Id).ToList());
+            return;
+        }
     }
 
     /// <summary>
