@@ -17,7 +17,9 @@ using Berth.Host.Api;
 using Berth.Host.Auth;
 using Berth.Host.Hubs;
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -131,19 +133,24 @@ public static class BerthHost
         services.AddHostedService<Bootstrap>();
         LiveServices.Add(services);
 
-        services.AddHangfire((sp, h) => h
+        // Hangfire's own registrations hand out the process-wide JobStorage.Current and JobActivator.Current as they
+        // are when first asked for: with two hosts in one process (the tests run several), one host would queue jobs
+        // in the other's database and run them with the other's services. Each host gets its own.
+        var storageOptions = new PostgreSqlStorageOptions
+        {
+            SchemaName = HangfireSchema,
+            // Installed by `migrate`, never at start-up.
+            PrepareSchemaIfNecessary = false,
+            // LISTEN/NOTIFY: a job starts within milliseconds; the poll only catches a missed notification.
+            EnableLongPolling = true,
+            QueuePollInterval = TimeSpan.FromSeconds(1),
+        };
+        services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(new NpgsqlConnectionFactory(connection, storageOptions), storageOptions));
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire(h => h
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connection), new PostgreSqlStorageOptions
-            {
-                SchemaName = HangfireSchema,
-                // Installed by `migrate`, never at start-up.
-                PrepareSchemaIfNecessary = false,
-                // LISTEN/NOTIFY: a job starts within milliseconds; the poll only catches a missed notification.
-                EnableLongPolling = true,
-                QueuePollInterval = TimeSpan.FromSeconds(1),
-            }));
+            .UseRecommendedSerializerSettings());
         services.AddHangfireServer((sp, o) =>
         {
             var node = sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.NodeName;
