@@ -10,7 +10,7 @@ internal static class Api
     public static async Task<JsonElement> Json(this HttpResponseMessage response, HttpStatusCode expected)
     {
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        Assert.True(response.StatusCode == expected, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: expected {(int)expected}, got {(int)response.StatusCode}: {body}{HostErrors.For(response.RequestMessage?.RequestUri)}");
         return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
     }
 

@@ -30,6 +30,7 @@ public sealed class HostHarness : IAsyncDisposable
 
     private readonly Dictionary<string, string?> _settings;
     private readonly BerthCli _cli = new();
+    private readonly HostErrors _errors = new();
 
     private HostHarness(TestDatabase database, Dictionary<string, string?> settings)
     {
@@ -92,17 +93,20 @@ public sealed class HostHarness : IAsyncDisposable
         {
             b.Configuration.AddInMemoryCollection(_settings);
             b.WebHost.UseUrls("http://127.0.0.1:0");
+            b.Logging.AddProvider(_errors);
         });
         await app.StartAsync();
         App = app;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        _errors.Register(BaseAddress.Port);
     }
 
     /// <summary>Stops the host as a crash would leave things: containers keep running under their shims.</summary>
     public async Task StopHostAsync()
     {
         if (App is null) return;
+        _errors.Unregister(BaseAddress.Port);
         await App.StopAsync();
         await App.DisposeAsync();
         App = null;
