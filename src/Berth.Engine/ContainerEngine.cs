@@ -158,6 +158,7 @@ public sealed partial class ContainerEngine
             shimLog.SetHandleAsInvalid();
             var env = new List<string>();
             if (Options.CgroupParent is { } parent) env.Add("BERTH_CGROUP_PARENT=" + parent);
+            if (Environment.GetEnvironmentVariable("BERTH_TRACE") is { Length: > 0 } trace) env.Add("BERTH_TRACE=" + trace);
             shim = Processes.Spawn(new SpawnOptions
             {
                 Path = Options.BerthPath,
@@ -443,7 +444,7 @@ public sealed partial class ContainerEngine
 
     private string FreeName()
     {
-        var taken = Containers.List().Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var taken = Containers.Names();
         for (var i = 0; i < 100; i++)
         {
             var name = Names.Random();

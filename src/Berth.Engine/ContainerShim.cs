@@ -37,6 +37,7 @@ public static class ContainerShim
     public static int Run(EngineOptions options, string id, bool waitAttach)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Trace.Mark("shim");
         Prctl.SetChildSubreaper();
         Prctl.SetName("berth-shim");
         var engine = new ContainerEngine(options);
@@ -192,6 +193,7 @@ public static class ContainerShim
             if (!OverlayRootfs.IsMounted(rootfs))
                 OverlayRootfs.Mount(record.Snapshots.Select(s => engine.Snapshots.PathOf(Digest.Parse(s))).ToList(),
                     Path.Combine(dir, "upper"), Path.Combine(dir, "work"), rootfs);
+            Trace.Mark("shim: rootfs mounted");
             // As Docker: a bind's missing host folder is made when the container starts.
             foreach (var bind in record.Binds)
             {
@@ -205,6 +207,7 @@ public static class ContainerShim
             var bundle = Path.GetDirectoryName(rootfs)!;
             File.WriteAllBytes(Path.Combine(bundle, "config.json"),
                 System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec));
+            Trace.Mark("shim: config written");
 
             // A container of the same id left by a crashed shim is gone for good: make room.
             if (engine.Runtime.Store.Exists(_id))
@@ -273,8 +276,10 @@ public static class ContainerShim
                     }
                 }
                 if (consoleListener >= 0) _master = ConsoleSockets.ReceiveMaster(consoleListener, ConsoleWait);
+                Trace.Mark("shim: created");
                 _initPidfd = Pidfd.TryOpen(_initPid);
                 if (record.Network != "host") BringUpLoopback(_initPid);
+                Trace.Mark("shim: loopback up");
             }
             finally
             {
@@ -321,6 +326,7 @@ public static class ContainerShim
         public void Start()
         {
             engine.Runtime.Start(_id);
+            Trace.Mark("shim: started");
             record = engine.Containers.Load(_id);
             record.State.Status = ContainerStatus.Running;
             record.State.Pid = _initPid;
@@ -333,6 +339,7 @@ public static class ContainerShim
             engine.Containers.Save(record);
             if (record.Healthcheck is { } settings && _process is not null) _health = new HealthProbe(engine, _id, settings, _process, dir);
             engine.Events.Append(new EngineEvent { Type = "container", Action = "start", Subject = _id, Name = record.Name, Image = record.Image });
+            Trace.Mark("shim: recorded");
         }
 
         /// <summary>Pumps the container's output to its log and clients until it exits; returns its exit code.</summary>

@@ -7,6 +7,9 @@ namespace Berth.Engine;
 /// The engine's containers under <c>DATA/containers/ID/</c>, each with its <c>container.json</c>. Adding and removing
 /// happen under an exclusive lock (<c>DATA/containers/.lock</c>) so names stay unique between concurrent
 /// processes; a record is rewritten whole through a temporary file, so readers never see half of one.
+/// Names are indexed by symbolic links <c>DATA/containers/.names/NAME → ID</c>, so that finding a container by id or
+/// name reads one record, not all of them. A link counts only while the record it points to has that name: one left
+/// by a crash part-way through an add or a remove is ignored, and replaced by the next add of the name.
 /// </summary>
 public sealed class ContainerStore
 {
@@ -28,6 +31,10 @@ public sealed class ContainerStore
     /// <summary>A container's folder.</summary>
     public string Dir(string id) => Path.Combine(Root, id);
 
+    private string NamesDir => Path.Combine(Root, ".names");
+
+    private string LockPath => Path.Combine(Root, ".lock");
+
     /// <summary>A new random id: 64 hex digits.</summary>
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
@@ -46,10 +53,15 @@ public sealed class ContainerStore
         ArgumentNullException.ThrowIfNull(record);
         if (!IsValidName(record.Name))
             throw new EngineException($"invalid container name \"{record.Name}\": use letters, digits, '_', '.' and '-', starting with a letter or digit");
-        using (FileLock.Take(Path.Combine(Root, ".lock"), LockTimeout))
+        using (FileLock.Take(LockPath, LockTimeout))
         {
-            if (List().FirstOrDefault(c => c.Name == record.Name) is { } taken)
+            EnsureNameIndex();
+            if (ByName(record.Name) is { } taken)
                 throw new EngineException($"the container name \"{record.Name}\" is already in use by container {taken.Id[..12]}; remove or rename that container to reuse the name");
+            // The name is claimed first: a crash before the record is written leaves a link that counts for nothing.
+            var link = Path.Combine(NamesDir, record.Name);
+            File.Delete(link);
+            File.CreateSymbolicLink(link, record.Id);
             Directory.CreateDirectory(Dir(record.Id));
             try
             {
@@ -59,6 +71,7 @@ public sealed class ContainerStore
             catch
             {
                 Directory.Delete(Dir(record.Id), recursive: true);
+                File.Delete(link);
                 throw;
             }
         }
@@ -110,23 +123,69 @@ public sealed class ContainerStore
 
     /// <summary>
     /// The container named by <paramref name="nameOrId"/>: a full id, a name, or a prefix of one id (Docker's
-    /// lookup order).
+    /// lookup order). Reads only the record it finds.
     /// </summary>
     /// <exception cref="EngineException">No such container, or a prefix that matches several.</exception>
     public ContainerRecord Find(string nameOrId)
     {
         ArgumentException.ThrowIfNullOrEmpty(nameOrId);
-        var all = List();
-        if (all.FirstOrDefault(c => c.Id == nameOrId) is { } byId) return byId;
+        if (IsId(nameOrId) && TryLoad(nameOrId) is { } byId) return byId;
         var name = nameOrId.TrimStart('/');
-        if (all.FirstOrDefault(c => c.Name == name) is { } byName) return byName;
-        var matches = all.Where(c => c.Id.StartsWith(nameOrId, StringComparison.Ordinal)).ToList();
+        if (!Directory.Exists(NamesDir))
+        {
+            // A store from before the name index: the next add builds it.
+            if (List().FirstOrDefault(c => c.Name == name) is { } scanned) return scanned;
+        }
+        else if (IsValidName(name) && ByName(name) is { } byName)
+        {
+            return byName;
+        }
+        var matches = Ids().Where(id => id.StartsWith(nameOrId, StringComparison.Ordinal)).Take(2).ToList();
         return matches.Count switch
         {
-            1 => matches[0],
-            0 => throw new EngineException($"no such container: {nameOrId}"),
-            _ => throw new EngineException($"\"{nameOrId}\" matches {matches.Count} containers; give more of the id"),
+            1 when TryLoad(matches[0]) is { } byPrefix => byPrefix,
+            0 or 1 => throw new EngineException($"no such container: {nameOrId}"),
+            _ => throw new EngineException($"\"{nameOrId}\" matches {Ids().Count(id => id.StartsWith(nameOrId, StringComparison.Ordinal))} containers; give more of the id"),
         };
+    }
+
+    /// <summary>The names in use (by the name index; a store without one is read whole).</summary>
+    public IReadOnlySet<string> Names()
+        => Directory.Exists(NamesDir)
+            ? Directory.EnumerateFileSystemEntries(NamesDir).Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal)
+            : List().Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+
+    private static bool IsId(string text) => text.Length == 64 && text.All(char.IsAsciiHexDigitLower);
+
+    /// <summary>The ids of the containers that have a record (folder names only: nothing is parsed).</summary>
+    private IEnumerable<string> Ids()
+        => Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>()
+            .Where(id => IsId(id) && File.Exists(Path.Combine(Root, id, RecordFile)));
+
+    private ContainerRecord? TryLoad(string id)
+    {
+        try { return Load(id); }
+        catch (EngineException) when (!File.Exists(Path.Combine(Dir(id), RecordFile))) { return null; }
+    }
+
+    /// <summary>The container that holds <paramref name="name"/> by the index, when its record still has that name.</summary>
+    private ContainerRecord? ByName(string name)
+    {
+        string? target;
+        try { target = new FileInfo(Path.Combine(NamesDir, name)).LinkTarget; }
+        catch (IOException) { return null; }
+        return target is not null && IsId(target) && TryLoad(target) is { } record && record.Name == name ? record : null;
+    }
+
+    /// <summary>Builds the name index from the records when the store has none yet (under the store's lock).</summary>
+    private void EnsureNameIndex()
+    {
+        if (Directory.Exists(NamesDir)) return;
+        var building = NamesDir + ".building";
+        if (Directory.Exists(building)) Directory.Delete(building, recursive: true);
+        Directory.CreateDirectory(building);
+        foreach (var c in List()) File.CreateSymbolicLink(Path.Combine(building, c.Name), c.Id);
+        Directory.Move(building, NamesDir);
     }
 
     /// <summary>Like <see cref="Find"/>, null when nothing matches.</summary>
@@ -139,12 +198,18 @@ public sealed class ContainerStore
     /// <summary>Removes a container's folder (under the lock, so a name freed is free for the next <see cref="Add"/>).</summary>
     public void Remove(string id)
     {
-        using (FileLock.Take(Path.Combine(Root, ".lock"), LockTimeout))
+        using (FileLock.Take(LockPath, LockTimeout))
         {
+            var name = TryLoad(id)?.Name;
             // Renamed away first: a half-removed container is never listed.
             var trash = Path.Combine(Root, ".removing-" + id);
             try { Directory.Move(Dir(id), trash); }
             catch (DirectoryNotFoundException) { return; }
+            if (name is not null)
+            {
+                var link = Path.Combine(NamesDir, name);
+                if (new FileInfo(link).LinkTarget == id) File.Delete(link);
+            }
             Directory.Delete(trash, recursive: true);
         }
     }

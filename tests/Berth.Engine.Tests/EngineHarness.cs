@@ -62,11 +62,11 @@ internal sealed class EngineHarness : IDisposable
     public List<string> Mounts()
         => File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(DataRoot, StringComparison.Ordinal)).ToList();
 
-    /// <summary>The containers' folders under the data root.</summary>
+    /// <summary>The containers' folders under the data root (not the store's own, such as its name index).</summary>
     public List<string> ContainerDirs()
     {
         var dir = Path.Combine(DataRoot, "containers");
-        return Directory.Exists(dir) ? Directory.GetDirectories(dir).Select(d => Path.GetFileName(d)).ToList() : [];
+        return Directory.Exists(dir) ? Directory.GetDirectories(dir).Select(d => Path.GetFileName(d)).Where(d => !d.StartsWith('.')).ToList() : [];
     }
 
     public void Dispose()

@@ -29,6 +29,7 @@ public sealed class SupervisionJobs(IDbContextFactory<BerthDbContext> dbFactory,
         var done = new List<string>();
         var engine = node.Engine;
         var records = engine.List(all: true);
+        var byId = records.ToDictionary(r => r.Id, StringComparer.Ordinal);
         var byLabel = records.Where(r => r.Labels.ContainsKey("berth.container"))
             .GroupBy(r => r.Labels["berth.container"]).ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.Created).First());
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -43,7 +44,7 @@ public sealed class SupervisionJobs(IDbContextFactory<BerthDbContext> dbFactory,
                 c.EngineId = made.Id;
                 done.Add($"{c.Name}: adopted engine container {made.Id[..12]}");
             }
-            var record = c.EngineId is null ? null : engine.Containers.TryFind(c.EngineId);
+            var record = c.EngineId is null ? null : byId.GetValueOrDefault(c.EngineId);
             var alive = record is not null && ContainerEngine.IsShimAlive(record);
             switch (c.Desired)
             {
