@@ -172,7 +172,7 @@ failed="$(grep -c '^RESULT [^ ]* fail' "$share/out/results" 2>/dev/null || true)
 skipped="$(grep -c '^RESULT [^ ]* skip' "$share/out/results" 2>/dev/null || true)"
 passed="${passed:-0}" failed="${failed:-0}" skipped="${skipped:-0}"
 grep -h '^coldstart ' "$share/out/figures" 2>/dev/null | sed 's/^/  /' || true
-done_line="$(grep -a 'BERTH-VM-DONE' "$console" | tail -n 1 | tr -d '\r')"
+done_line="$(grep -a 'BERTH-VM-DONE' "$console" | tail -n 1 | tr -d '\r' || true)"
 if [[ -z "$done_line" ]]; then
     tail -n 30 "$console" | sed 's/^/  | /' >&2
     ((qemu_status == 124 || qemu_status == 137)) && broken "QEMU was killed after ${vm_timeout}s (see $console)"
