@@ -75,10 +75,17 @@ WORK="" ROOTFS="" IDS=""
 
 # cleanup: the EXIT trap: deletes every container the case made, then its folder.
 cleanup() {
+    _status=$?
     for _id in $IDS; do
         "$BERTH" --root "$WORK/state" delete --force "$_id" >/dev/null 2>&1 || true
+        # A cgroup left behind is a failed case, whatever else it showed.
+        if [ -d "$(cg_dir "$_id" pids)" ]; then
+            echo "FAIL: cgroup $(cg_dir "$_id" pids) left behind after delete --force"
+            _status=1
+        fi
     done
     [ -z "$WORK" ] || rm -rf "$WORK"
+    exit "$_status"
 }
 
 # setup: the case's folder with a busybox root file system.
@@ -97,11 +104,11 @@ setup() {
     echo 'root:x:0:' >"$ROOTFS/etc/group"
 }
 
-# new_id: a fresh container id (recorded for cleanup).
+# new_id: sets NEW_ID to a fresh container id and records it for cleanup
+# (not through $(...): a subshell's IDS would be lost).
 new_id() {
-    _n="c$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-    IDS="$IDS $_n"
-    echo "$_n"
+    NEW_ID="c$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+    IDS="$IDS $NEW_ID"
 }
 
 # json_args ARG...: the arguments as a JSON array's body.
@@ -225,7 +232,7 @@ block_device() {
 
 case_exit_status() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     run "$id" "" "" sh -c 'echo out; exit 7'
     [ "$RC" = 7 ] || fail "run exited $RC, expected 7 (output: $(cat "$WORK/$id.log"))"
     grep -q out "$WORK/$id.log" || fail "no output"
@@ -233,7 +240,7 @@ case_exit_status() {
 
 case_exit_detection() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     start "$id" "" "" sh -c 'sleep 1; exit 3'
     wait_status "$id" stopped
     [ "$(state_field "$id" exitCode)" = 3 ] || fail "exitCode $(state_field "$id" exitCode), expected 3"
@@ -245,7 +252,7 @@ case_exit_detection() {
 
 case_memory_oom() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     # memory+swap = memory: no swap to escape to. dd allocates its whole
     # block (128M) against a 32M limit: the OOM killer takes it.
     run "$id" '"memory": { "limit": 33554432, "swap": 33554432 }' "" \
@@ -255,7 +262,7 @@ case_memory_oom() {
 
 case_memory_oom_recorded() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     start "$id" '"memory": { "limit": 33554432, "swap": 33554432 }' "" \
         sh -c 'exec dd if=/dev/zero of=/dev/null bs=128M count=1'
     wait_status "$id" stopped
@@ -276,7 +283,7 @@ case_memory_oom_recorded() {
 
 case_memory_limits() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     # 64M memory, 96M memory+swap, 16M reservation (v2: memory.low).
     start "$id" '"memory": { "limit": 67108864, "swap": 100663296, "reservation": 16777216 }' "" sleep 600
     if is_v2; then
@@ -302,7 +309,7 @@ case_memory_limits() {
 
 case_cpu_quota() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     # 20% of a CPU, busy for 2 s: throttled in most periods.
     start "$id" '"cpu": { "quota": 20000, "period": 100000, "shares": 512 }' "" \
         sh -c 'timeout 2 sh -c "while :; do :; done"; echo done; sleep 600'
@@ -324,7 +331,7 @@ case_cpu_quota() {
 
 case_cpuset() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     start "$id" '"cpu": { "cpus": "0", "mems": "0" }' "" sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 600'
     wait_log "$id" Cpus_allowed_list
     grep -q 'Cpus_allowed_list:[[:space:]]*0$' "$WORK/$id.log" || fail "inside: $(cat "$WORK/$id.log")"
@@ -334,7 +341,7 @@ case_cpuset() {
 
 case_pids_max() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     run "$id" '"pids": { "limit": 4 }' "" \
         sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 30 & done; echo forked; kill $(jobs -p) 2>/dev/null; exit 0'
     grep -q "can't fork" "$WORK/$id.log" || fail "every fork succeeded under pids.max 4 (output: $(cat "$WORK/$id.log"))"
@@ -342,7 +349,7 @@ case_pids_max() {
 
 case_pids_limit_file() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     start "$id" '"pids": { "limit": 9 }' "" sleep 600
     [ "$(cg_read "$id" pids pids.max)" = 9 ] || fail "pids.max $(cg_read "$id" pids pids.max)"
     s="$(stat_json "$id")" || fail "events --stats"
@@ -355,7 +362,7 @@ case_io_limits() {
     [ -n "$dev" ] || skip "no block device to name in an io limit"
     setup
     maj="${dev%:*}" min="${dev#*:}"
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     start "$id" "\"blockIO\": { \"throttleReadBpsDevice\": [ { \"major\": $maj, \"minor\": $min, \"rate\": 1048576 } ],
         \"throttleWriteIOPSDevice\": [ { \"major\": $maj, \"minor\": $min, \"rate\": 100 } ] }" "" sleep 600
     if is_v2; then
@@ -377,7 +384,7 @@ case_io_weight() {
         skip "this kernel's v1 blkio has no weight file (no CFQ or BFQ)"
     fi
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     start "$id" '"blockIO": { "weight": 500 }' "" sleep 600
     if is_v2; then
         d="$(cg_dir "$id" io)"
@@ -403,14 +410,14 @@ case_hugetlb_limit() {
     fi
     [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "the kernel has no 2 MB huge pages"
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     start "$id" '"hugepageLimits": [ { "pageSize": "2MB", "limit": 4194304 } ]' "" sleep 600
     [ "$(cg_read "$id" hugetlb hugetlb.2MB.max)" = 4194304 ] || fail "hugetlb.2MB.max $(cg_read "$id" hugetlb hugetlb.2MB.max)"
 }
 
 case_devices() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     # /dev/kmsg (c 1:11) is made in the container (mknod: m), but no rule
     # allows writing it; the default nodes (/dev/null...) are allowed.
     kmsg='{ "path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438 }'
@@ -418,7 +425,7 @@ case_devices() {
         "$kmsg" sh -c 'echo ok >/dev/null && echo null-ok; echo berth-case >/dev/kmsg && echo kmsg-ok; exit 0'
     grep -q null-ok "$WORK/$id.log" || fail "/dev/null was refused: $(cat "$WORK/$id.log")"
     if grep -q kmsg-ok "$WORK/$id.log"; then fail "/dev/kmsg was writable without a rule allowing w"; fi
-    id2="$(new_id)"
+    new_id; id2="$NEW_ID"
     run "$id2" '"devices": [ { "allow": false, "access": "rwm" }, { "allow": true, "type": "c", "major": 1, "minor": 11, "access": "mw" } ]' \
         "$kmsg" sh -c 'echo berth-case >/dev/kmsg && echo kmsg-ok; exit 0'
     grep -q kmsg-ok "$WORK/$id2.log" || fail "/dev/kmsg was refused with a rule allowing w: $(cat "$WORK/$id2.log")"
@@ -426,7 +433,7 @@ case_devices() {
 
 case_freeze_thaw() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     start "$id" "" "" sleep 600
     b pause "$id" || fail "pause"
     [ "$(status "$id")" = paused ] || fail "status $(status "$id") after pause"
@@ -445,7 +452,7 @@ case_freeze_thaw() {
 
 case_kill_all() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     start "$id" "" "" sh -c 'sleep 600 & sleep 600 & echo forked; wait'
     wait_log "$id" forked
     n="$(wc -l <"$(cg_dir "$id" pids)/cgroup.procs")"
@@ -457,7 +464,7 @@ case_kill_all() {
 
 case_delete_removes_cgroup() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     start "$id" '"memory": { "limit": 67108864 }, "pids": { "limit": 50 }' "" sleep 600
     dirs="$(cg_dir "$id" memory) $(cg_dir "$id" pids)"
     for d in $dirs; do [ -d "$d" ] || fail "no cgroup $d while running"; done
@@ -468,7 +475,7 @@ case_delete_removes_cgroup() {
 
 case_stats() {
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     # 8M in a tmpfs file (page cache) and a shell's anonymous memory.
     start "$id" '"memory": { "limit": 134217728 }' "" \
         sh -c 'dd if=/dev/zero of=/dev/shm/f bs=1M count=8 2>/dev/null; echo written; sleep 600'
@@ -485,7 +492,7 @@ case_stats() {
 case_pressure_stats() {
     is_v2 || skip "pressure (PSI) files are per cgroup only on cgroup v2"
     setup
-    id="$(new_id)"
+    new_id; id="$NEW_ID"
     start "$id" "" "" sleep 600
     [ -f "$(cg_dir "$id" memory)/memory.pressure" ] || skip "the kernel has PSI off (no memory.pressure)"
     s="$(stat_json "$id")" || fail "events --stats"

@@ -26,8 +26,8 @@ for name in $cases; do
     echo "RESULT $name $result $(tail -n 1 "$log" | tr -d '\r')" | tee -a /host/out/results
     [ "$result" = fail ] && sed 's/^/    | /' "$log"
 done
-left="$(ls /tmp/berth-cases 2>/dev/null)"
-[ -z "$left" ] || echo "RESULT cleanup fail left behind in /tmp/berth-cases: $left" | tee -a /host/out/results
+left="$(ls /tmp/berth-cases 2>/dev/null) $(cd /sys/fs/cgroup && ls -d berth-* 2>/dev/null)"
+[ -z "${left# }" ] || echo "RESULT cleanup fail left behind (folders, cgroups): $left" | tee -a /host/out/results
 
 # Cold start, berth against Debian's runc, both inside this VM: N runs each
 # of /bin/true in a fresh container, timed by /proc/uptime (10 ms ticks over
