@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test project under tests/*.Tests, then
-# prints one summary line: "N passed, N failed, N skipped".
+# the cgroup v2 VM stage (tests/vm/stage.sh), then prints a report of the
+# shared container cases per backend and one summary line:
+# "N passed, N failed, N skipped".
 #
 # Environment:
 #   BERTH_TEST_FILTER   passed to `dotnet test --filter` when set
@@ -143,6 +145,63 @@ for project in tests/*.Tests/*.csproj; do
     project_lines+=("$line")
 done
 
+# The cgroup v2 VM stage (tests/vm/stage.sh): the shared container cases on
+# a Debian kernel with cgroup2 only. Its cases count in the summary; a VM that
+# does not boot or a guest driver that dies is a failure; a host where QEMU
+# cannot run skips every case, saying why.
+vm_out="$results_dir/vm"
+vm_line=""
+if [[ -n "${BERTH_TEST_FILTER:-}" ]]; then
+    vm_line="vm stage (cgroup v2): not run (BERTH_TEST_FILTER is set)"
+else
+    log "running the cgroup v2 VM stage"
+    set +e
+    BERTH_VM_OUT="$vm_out" tests/vm/stage.sh
+    vm_status=$?
+    set -e
+    vm_passed="$(sed -n 's/^passed=//p' "$vm_out/summary" 2>/dev/null)"
+    vm_failed="$(sed -n 's/^failed=//p' "$vm_out/summary" 2>/dev/null)"
+    vm_skipped="$(sed -n 's/^skipped=//p' "$vm_out/summary" 2>/dev/null)"
+    vm_problem="$(sed -n 's/^problem=//p' "$vm_out/summary" 2>/dev/null)"
+    vm_passed="${vm_passed:-0}" vm_failed="${vm_failed:-0}" vm_skipped="${vm_skipped:-0}"
+    if ((vm_status == 3)); then
+        vm_skipped="$(/bin/busybox sh tests/cases/container-cases.sh list | wc -l)"
+    elif ((vm_status != 0 && vm_failed == 0)) || [[ "$vm_problem" == FAILED* ]]; then
+        problems+=("vm stage (cgroup v2): ${vm_problem:-exit $vm_status} (see $vm_out)")
+    fi
+    total_passed=$((total_passed + vm_passed))
+    total_failed=$((total_failed + vm_failed))
+    total_skipped=$((total_skipped + vm_skipped))
+    vm_line="vm stage (cgroup v2): $vm_passed passed, $vm_failed failed, $vm_skipped skipped${vm_problem:+ ($vm_problem)}"
+fi
+
+# cases_report: the shared container cases, one line each: the result on
+# this host's backend (Berth.Cases.Tests' TRX) and in the v2 VM.
+cases_report() {
+    local trx="$results_dir/Berth.Cases.Tests.trx" layout="v1" name host vm
+    if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+        layout="v2"
+    elif grep -q ' - cgroup2 ' /proc/self/mountinfo; then
+        layout="v1 hybrid"
+    fi
+    printf '  %-26s %-18s %s\n' case "host ($layout)" "VM (v2)"
+    while IFS= read -r name; do
+        host="$(grep -o "testName=\"[^\"]*(name: &quot;$name&quot;)\"[^>]* outcome=\"[A-Za-z]*\"" "$trx" 2>/dev/null \
+            | sed 's/.*outcome="\(.*\)"/\1/' | head -n 1 || true)"
+        case "$host" in Passed) host=pass ;; Failed) host=FAIL ;; NotExecuted) host=skip ;; *) host="-" ;; esac
+        vm="$(awk -v n="$name" '$1 == "RESULT" && $2 == n { print $3 }' "$vm_out/results" 2>/dev/null | head -n 1 || true)"
+        [[ "$vm" == fail ]] && vm=FAIL
+        printf '  %-26s %-18s %s\n' "$name" "$host" "${vm:--}"
+    done < <(/bin/busybox sh tests/cases/container-cases.sh list)
+}
+
+echo
+echo "Container cases on each cgroup backend:"
+cases_report | tee "$results_dir/cases-report.txt" || true
+if [[ -f "$vm_out/figures" ]]; then
+    sed 's/^/  vm figure: /' "$vm_out/figures"
+fi
+
 echo
 echo "Per project:"
 if ((${#project_lines[@]} == 0)); then
@@ -151,6 +210,7 @@ fi
 for line in "${project_lines[@]}"; do
     echo "  $line"
 done
+[[ -z "$vm_line" ]] || echo "  $vm_line"
 for problem in "${problems[@]}"; do
     echo "  FAILURE: $problem"
 done

@@ -204,6 +204,7 @@ internal static unsafe partial class Libc
     internal const long SYS_pidfd_open = 434;
     internal const long SYS_close_range = 436;
     internal const long SYS_openat2 = 437;
+    internal const long SYS_bpf = 321;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct RLimit

@@ -27,6 +27,39 @@ public sealed class V2CoreKernelTests : IDisposable
     }
 
     [Fact]
+    public void Create_DeviceRules_EbpfProgramRefusesWhatNoRuleAllows()
+    {
+        // The device program works on any cgroup2 mount, this hybrid host's included: deny everything, allow
+        // reading and writing /dev/null (c 1:3) only.
+        cg.Manager.Create(new CgroupResources
+        {
+            Devices = [new DeviceRule(false, 'a', null, null, "rwm"), new DeviceRule(true, 'c', 1, 3, "rw")],
+        });
+
+        var p = cg.RunInside("echo x >/dev/null && echo null-ok; echo x >/dev/zero && echo zero-ok; exit 0");
+        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+
+        Assert.Contains("null-ok", output);
+        Assert.DoesNotContain("zero-ok", output);
+        Assert.Contains("Operation not permitted", output);
+    }
+
+    [Fact]
+    public void Update_DeviceRules_ReplaceTheProgram()
+    {
+        cg.Manager.Create(new CgroupResources { Devices = [new DeviceRule(false, 'c', 1, 5, "rwm")] });
+        cg.Manager.Update(new CgroupResources { Devices = [new DeviceRule(false, 'c', 1, 3, "w")] });
+
+        var p = cg.RunInside("echo x >/dev/zero && echo zero-ok; echo x >/dev/null && echo null-ok; exit 0");
+        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+
+        Assert.Contains("zero-ok", output);
+        Assert.DoesNotContain("null-ok", output);
+    }
+
+    [Fact]
     public void SetFrozen_FreezeThenThaw_CgroupEventsReportState()
     {
         cg.Manager.Create(new CgroupResources());

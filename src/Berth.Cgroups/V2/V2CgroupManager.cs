@@ -52,13 +52,6 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
     internal void Validate(CgroupResources resources)
     {
         ResourceValidator.Validate(resources);
-        if (owns("devices") && resources.Devices is { Count: > 0 })
-        {
-            throw new CgroupException(
-                "device rules on cgroup v2 need the eBPF device controller, which Berth does not support yet; " +
-                "leave the device rules unset on this unified host");
-        }
-
         var baseDir = directory.ExistingBase();
         var available = Words(CgroupFiles.TryRead(baseDir, "cgroup.controllers"));
         foreach (var c in controllers.Where(c => c.IsNeeded(resources)))
@@ -128,6 +121,12 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
         foreach (var c in controllers)
         {
             c.Apply(Dir, resources);
+        }
+
+        // v2 has no devices controller to enable: the rules are an eBPF program attached to the cgroup.
+        if (owns("devices") && resources.Devices is { Count: > 0 } rules)
+        {
+            DeviceFilter.Apply(Dir, rules.ToList());
         }
     }
 

@@ -103,10 +103,33 @@ public static class EventsCommand
                 w.WriteNumber("readOps", s.IoReadOps);
                 w.WriteNumber("writeOps", s.IoWriteOps);
                 w.WriteEndObject();
+                if (s.Pressure.Count > 0)
+                {
+                    // Pressure stall information (cgroup v2 only): cpu, memory and io, "some" and "full" each.
+                    w.WriteStartObject("pressure");
+                    foreach (var (resource, p) in s.Pressure)
+                    {
+                        w.WriteStartObject(resource);
+                        WritePressure(w, "some", p.SomeAvg10, p.SomeAvg60, p.SomeAvg300, p.SomeTotal);
+                        WritePressure(w, "full", p.FullAvg10, p.FullAvg60, p.FullAvg300, p.FullTotal);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndObject();
+                }
                 w.WriteEndObject();
             }
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    private static void WritePressure(Utf8JsonWriter w, string name, double avg10, double avg60, double avg300, ulong total)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("avg10", avg10);
+        w.WriteNumber("avg60", avg60);
+        w.WriteNumber("avg300", avg300);
+        w.WriteNumber("total", total);
+        w.WriteEndObject();
     }
 }

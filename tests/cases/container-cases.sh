@@ -1,0 +1,540 @@
+# shellcheck shell=sh
+# The container test cases that run on every cgroup backend: on the host
+# (v1 or hybrid here: tests/Berth.Cases.Tests runs each as a test) and inside
+# the cgroup v2 VM (tests/vm/stage.sh). One list, two environments.
+#
+# Plain POSIX sh, run by busybox sh on both sides (the VM has nothing else):
+#
+#   sh container-cases.sh list          the case names, one a line
+#   sh container-cases.sh run NAME      runs one case: exit 0 passed,
+#                                       77 skipped (the reason on stdout's
+#                                       last line), anything else failed
+#   sh container-cases.sh coldstart RUNC N
+#                                       the cold-start figure: berth/RUNC
+#
+# Environment: BERTH (the berth binary, required), BUSYBOX (a static
+# busybox for the containers' root, default /bin/busybox), CASES_TMP (where
+# bundles and state go, default /tmp/berth-cases).
+#
+# Each case makes its own bundle, --root state folder and container ids, and
+# its EXIT trap deletes its containers and folders, pass or fail. Cases
+# assert what the kernel shows (cgroup files, exit statuses, failed forks)
+# and what berth reports (state, stats); never timings.
+set -u
+
+BUSYBOX="${BUSYBOX:-/bin/busybox}"
+CASES_TMP="${CASES_TMP:-/tmp/berth-cases}"
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+# --- the environment --------------------------------------------------------
+
+# is_v2: the host has the unified hierarchy only.
+is_v2() { [ -f /sys/fs/cgroup/cgroup.controllers ]; }
+
+# v1_mount CONTROLLER: where the v1 hierarchy holding CONTROLLER is mounted
+# (empty when none is).
+v1_mount() {
+    awk -v c="$1" '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
+        if ($(i + 1) != "cgroup") next; n = split($(i + 3), o, ",");
+        for (j = 1; j <= n; j++) if (o[j] == c) { print $5; exit } }' /proc/self/mountinfo
+}
+
+# unified_mount: where cgroup2 is mounted.
+unified_mount() {
+    awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break; if ($(i + 1) == "cgroup2") { print $5; exit } }' /proc/self/mountinfo
+}
+
+# cg_dir ID CONTROLLER: container ID's cgroup directory holding CONTROLLER's
+# files. berth nests it under its caller's own cgroup (this shell's) as
+# berth-ID; on a hybrid host a controller v1 does not mount (hugetlb) lives
+# in the unified tree.
+cg_dir() {
+    _mount="" _own=""
+    if ! is_v2; then
+        _mount="$(v1_mount "$2")"
+        [ -n "$_mount" ] && _own="$(awk -F: -v c="$2" '{ n = split($2, o, ","); for (j = 1; j <= n; j++) if (o[j] == c) { print $3; exit } }' /proc/self/cgroup)"
+    fi
+    if [ -z "$_mount" ]; then
+        _mount="$(unified_mount)"
+        _own="$(sed -n 's/^0:://p' /proc/self/cgroup)"
+    fi
+    echo "$_mount${_own%/}/berth-$1"
+}
+
+# cg_read ID CONTROLLER FILE: a file of the container's cgroup.
+cg_read() { cat "$(cg_dir "$1" "$2")/$3"; }
+
+# flat_key FILE KEY: the value of KEY in a flat-keyed file ("key value" lines).
+flat_key() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+
+# --- bundles and containers -------------------------------------------------
+
+WORK="" ROOTFS="" IDS=""
+
+# cleanup: the EXIT trap: deletes every container the case made, then its folder.
+cleanup() {
+    _status=$?
+    for _id in $IDS; do
+        "$BERTH" --root "$WORK/state" delete --force "$_id" >/dev/null 2>&1 || true
+        # A cgroup left behind is a failed case, whatever else it showed.
+        if [ -d "$(cg_dir "$_id" pids)" ]; then
+            echo "FAIL: cgroup $(cg_dir "$_id" pids) left behind after delete --force"
+            _status=1
+        fi
+    done
+    [ -z "$WORK" ] || rm -rf "$WORK"
+    exit "$_status"
+}
+
+# setup: the case's folder with a busybox root file system.
+setup() {
+    mkdir -p "$CASES_TMP"
+    WORK="$(mktemp -d "$CASES_TMP/case.XXXXXX")"
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    ROOTFS="$WORK/rootfs"
+    mkdir -p "$ROOTFS/bin" "$ROOTFS/proc" "$ROOTFS/sys" "$ROOTFS/dev" "$ROOTFS/etc" "$ROOTFS/tmp"
+    cp "$BUSYBOX" "$ROOTFS/bin/busybox"
+    for _a in $("$BUSYBOX" --list); do
+        [ "$_a" = busybox ] || ln -s busybox "$ROOTFS/bin/$_a"
+    done
+    echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOTFS/etc/passwd"
+    echo 'root:x:0:' >"$ROOTFS/etc/group"
+}
+
+# new_id: sets NEW_ID to a fresh container id and records it for cleanup
+# (not through $(...): a subshell's IDS would be lost).
+new_id() {
+    NEW_ID="c$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+    IDS="$IDS $NEW_ID"
+}
+
+# json_args ARG...: the arguments as a JSON array's body.
+json_args() {
+    _s=""
+    for _a in "$@"; do
+        _a="$(printf '%s' "$_a" | sed 's/\\/\\\\/g; s/"/\\"/g')"
+        _s="$_s${_s:+, }\"$_a\""
+    done
+    printf '%s' "$_s"
+}
+
+# bundle ID RESOURCES DEVICES ARG...: WORK/ID, a bundle sharing the case's
+# root file system, with linux.resources RESOURCES (JSON members, may be
+# empty; the device rules deny everything first, as runc's spec does) and
+# linux.devices DEVICES (JSON array body, may be empty), running ARG...
+bundle() {
+    _b="$WORK/$1" _res="$2" _dev="$3"
+    shift 3
+    mkdir -p "$_b"
+    cat >"$_b/config.json" <<JSON
+{
+  "ociVersion": "1.0.2",
+  "process": {
+    "terminal": false, "user": { "uid": 0, "gid": 0 }, "cwd": "/",
+    "args": [ $(json_args "$@") ],
+    "env": [ "PATH=/bin" ],
+    "capabilities": {
+      "bounding": [ "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+      "effective": [ "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+      "permitted": [ "CAP_KILL", "CAP_NET_BIND_SERVICE" ]
+    },
+    "noNewPrivileges": true
+  },
+  "root": { "path": "$ROOTFS", "readonly": true },
+  "hostname": "cases",
+  "mounts": [
+    { "destination": "/proc", "type": "proc", "source": "proc" },
+    { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "mode=755", "size=65536k" ] },
+    { "destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": [ "nosuid", "nodev", "mode=1777", "size=65536k" ] },
+    { "destination": "/tmp", "type": "tmpfs", "source": "tmp", "options": [ "nosuid", "nodev", "size=65536k" ] },
+    { "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": [ "nosuid", "noexec", "nodev", "ro" ] }
+  ],
+  "linux": {
+    "resources": { "devices": [ { "allow": false, "access": "rwm" } ]${_res:+, $_res} },
+    "devices": [ $_dev ],
+    "namespaces": [ { "type": "pid" }, { "type": "network" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "cgroup" } ],
+    "maskedPaths": [ "/proc/kcore", "/proc/keys", "/sys/firmware" ],
+    "readonlyPaths": [ "/proc/sys", "/proc/sysrq-trigger" ]
+  }
+}
+JSON
+}
+
+# b ARG...: berth with the case's state folder.
+b() { "$BERTH" --root "$WORK/state" "$@"; }
+
+# start ID RESOURCES DEVICES ARG...: creates and starts container ID (its
+# output goes to WORK/ID.log).
+start() {
+    _id="$1"
+    bundle "$@"
+    b create --bundle "$WORK/$_id" "$_id" </dev/null >"$WORK/$_id.log" 2>&1 \
+        || fail "create $_id: $(cat "$WORK/$_id.log")"
+    b start "$_id" || fail "start $_id"
+}
+
+# run ID RESOURCES DEVICES ARG...: runs container ID in the foreground, its
+# output in WORK/ID.log; sets RC to its exit status.
+run() {
+    _id="$1"
+    bundle "$@"
+    RC=0
+    b run --bundle "$WORK/$_id" "$_id" </dev/null >"$WORK/$_id.log" 2>&1 || RC=$?
+}
+
+# status ID: the container's OCI status.
+status() { b state "$1" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p' | head -n 1; }
+
+# state_field ID FIELD: a scalar field of `berth state` (exitCode, oomKilled...).
+state_field() { b state "$1" 2>/dev/null | tr ',{}' '\n\n\n' | sed -n "s/^ *\"$2\": *\"*\\([^\"]*\\)\"*\$/\\1/p" | head -n 1; }
+
+# wait_status ID STATUS: waits (bounded: a hang is a failure, not a timing
+# assertion) until the container's status is STATUS.
+wait_status() {
+    _i=0
+    while [ "$(status "$1")" != "$2" ]; do
+        _i=$((_i + 1))
+        [ "$_i" -le 600 ] || fail "$1 did not become $2 (status: $(status "$1"))"
+        sleep 0.1
+    done
+}
+
+# wait_log ID TEXT: waits until the container's output holds TEXT.
+wait_log() {
+    _i=0
+    until grep -q "$2" "$WORK/$1.log" 2>/dev/null; do
+        _i=$((_i + 1))
+        [ "$_i" -le 600 ] || fail "$1 never printed \"$2\" (output: $(cat "$WORK/$1.log"))"
+        sleep 0.1
+    done
+}
+
+# stat_json ID: one stats event of `berth events --stats`.
+stat_json() { b events --stats "$1"; }
+
+# json_num JSON KEY: the first number named KEY in JSON.
+json_num() { printf '%s' "$1" | tr ',{}' '\n\n\n' | sed -n "s/^ *\"$2\": *\\([0-9][0-9]*\\).*/\\1/p" | head -n 1; }
+
+# block_device: MAJ:MIN of a whole block device that io limits can name
+# (the VM's brd ramdisk, else the host's first disk), or nothing.
+block_device() {
+    for _d in /sys/block/ram0 /sys/block/*; do
+        case "${_d##*/}" in loop* | '*') continue ;; esac
+        [ -f "$_d/dev" ] && { cat "$_d/dev"; return; }
+    done
+}
+
+# --- the cases --------------------------------------------------------------
+# Each case is a function case_NAME; `list` prints them in file order.
+
+case_exit_status() {
+    setup
+    new_id; id="$NEW_ID"
+    run "$id" "" "" sh -c 'echo out; exit 7'
+    [ "$RC" = 7 ] || fail "run exited $RC, expected 7 (output: $(cat "$WORK/$id.log"))"
+    grep -q out "$WORK/$id.log" || fail "no output"
+}
+
+case_exit_detection() {
+    setup
+    new_id; id="$NEW_ID"
+    start "$id" "" "" sh -c 'sleep 1; exit 3'
+    wait_status "$id" stopped
+    [ "$(state_field "$id" exitCode)" = 3 ] || fail "exitCode $(state_field "$id" exitCode), expected 3"
+    if is_v2; then
+        # The cgroup stays until delete; cgroup.events says it is empty.
+        [ "$(flat_key "$(cg_dir "$id" memory)/cgroup.events" populated)" = 0 ] || fail "cgroup.events still populated"
+    fi
+}
+
+case_memory_oom() {
+    setup
+    new_id; id="$NEW_ID"
+    # memory+swap = memory: no swap to escape to. dd allocates its whole
+    # block (128M) against a 32M limit: the OOM killer takes it.
+    run "$id" '"memory": { "limit": 33554432, "swap": 33554432 }' "" \
+        sh -c 'echo started; exec dd if=/dev/zero of=/dev/null bs=128M count=1'
+    [ "$RC" = 137 ] || fail "exit $RC, expected 137 (output: $(cat "$WORK/$id.log"))"
+}
+
+case_memory_oom_recorded() {
+    setup
+    new_id; id="$NEW_ID"
+    start "$id" '"memory": { "limit": 33554432, "swap": 33554432 }' "" \
+        sh -c 'exec dd if=/dev/zero of=/dev/null bs=128M count=1'
+    wait_status "$id" stopped
+    [ "$(state_field "$id" exitCode)" = 137 ] || fail "exitCode $(state_field "$id" exitCode), expected 137"
+    [ "$(state_field "$id" oomKilled)" = true ] || fail "oomKilled not recorded: $(b state "$id")"
+    if is_v2; then
+        d="$(cg_dir "$id" memory)"
+        [ "$(cat "$d/memory.max")" = 33554432 ] || fail "memory.max $(cat "$d/memory.max")"
+        [ "$(cat "$d/memory.swap.max")" = 0 ] || fail "memory.swap.max $(cat "$d/memory.swap.max")"
+        [ "$(flat_key "$d/memory.events" oom_kill)" -ge 1 ] || fail "memory.events: $(cat "$d/memory.events")"
+        [ "$(flat_key "$d/memory.events" oom)" -ge 1 ] || fail "memory.events: $(cat "$d/memory.events")"
+    else
+        d="$(cg_dir "$id" memory)"
+        [ "$(cat "$d/memory.limit_in_bytes")" = 33554432 ] || fail "memory.limit_in_bytes $(cat "$d/memory.limit_in_bytes")"
+        [ "$(flat_key "$d/memory.oom_control" oom_kill)" -ge 1 ] || fail "memory.oom_control: $(cat "$d/memory.oom_control")"
+    fi
+}
+
+case_memory_limits() {
+    setup
+    new_id; id="$NEW_ID"
+    # 64M memory, 96M memory+swap, 16M reservation (v2: memory.low).
+    start "$id" '"memory": { "limit": 67108864, "swap": 100663296, "reservation": 16777216 }' "" sleep 600
+    if is_v2; then
+        d="$(cg_dir "$id" memory)"
+        [ "$(cat "$d/memory.max")" = 67108864 ] || fail "memory.max $(cat "$d/memory.max")"
+        [ "$(cat "$d/memory.swap.max")" = 33554432 ] || fail "memory.swap.max $(cat "$d/memory.swap.max")"
+        [ "$(cat "$d/memory.low")" = 16777216 ] || fail "memory.low $(cat "$d/memory.low")"
+    else
+        d="$(cg_dir "$id" memory)"
+        [ "$(cat "$d/memory.limit_in_bytes")" = 67108864 ] || fail "memory.limit_in_bytes $(cat "$d/memory.limit_in_bytes")"
+        [ "$(cat "$d/memory.soft_limit_in_bytes")" = 16777216 ] || fail "soft limit $(cat "$d/memory.soft_limit_in_bytes")"
+        if [ -f "$d/memory.memsw.limit_in_bytes" ]; then
+            [ "$(cat "$d/memory.memsw.limit_in_bytes")" = 100663296 ] || fail "memsw $(cat "$d/memory.memsw.limit_in_bytes")"
+        fi
+    fi
+    b update --memory 50331648 --memory-swap 83886080 "$id" || fail "update"
+    if is_v2; then
+        [ "$(cat "$d/memory.max")" = 50331648 ] || fail "memory.max after update $(cat "$d/memory.max")"
+    else
+        [ "$(cat "$d/memory.limit_in_bytes")" = 50331648 ] || fail "limit after update $(cat "$d/memory.limit_in_bytes")"
+    fi
+}
+
+case_cpu_quota() {
+    setup
+    new_id; id="$NEW_ID"
+    # 20% of a CPU, busy for 2 s: throttled in most periods.
+    start "$id" '"cpu": { "quota": 20000, "period": 100000, "shares": 512 }' "" \
+        sh -c 'timeout 2 sh -c "while :; do :; done"; echo done; sleep 600'
+    if is_v2; then
+        d="$(cg_dir "$id" cpu)"
+        [ "$(cat "$d/cpu.max")" = "20000 100000" ] || fail "cpu.max $(cat "$d/cpu.max")"
+        # runc's mapping of shares onto weight: 1 + (512 - 2) * 9999 / 262142.
+        [ "$(cat "$d/cpu.weight")" = 20 ] || fail "cpu.weight $(cat "$d/cpu.weight")"
+    else
+        d="$(cg_dir "$id" cpu)"
+        [ "$(cat "$d/cpu.cfs_quota_us")" = 20000 ] || fail "cfs_quota_us $(cat "$d/cpu.cfs_quota_us")"
+        [ "$(cat "$d/cpu.shares")" = 512 ] || fail "cpu.shares $(cat "$d/cpu.shares")"
+    fi
+    wait_log "$id" done
+    s="$(stat_json "$id")" || fail "events --stats"
+    t="$(json_num "$s" throttledPeriods)"
+    [ "${t:-0}" -ge 1 ] || fail "no throttled period in the stats: $s"
+}
+
+case_cpuset() {
+    setup
+    new_id; id="$NEW_ID"
+    start "$id" '"cpu": { "cpus": "0", "mems": "0" }' "" sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 600'
+    wait_log "$id" Cpus_allowed_list
+    grep -q 'Cpus_allowed_list:[[:space:]]*0$' "$WORK/$id.log" || fail "inside: $(cat "$WORK/$id.log")"
+    [ "$(cg_read "$id" cpuset cpuset.cpus)" = 0 ] || fail "cpuset.cpus $(cg_read "$id" cpuset cpuset.cpus)"
+    [ "$(cg_read "$id" cpuset cpuset.mems)" = 0 ] || fail "cpuset.mems $(cg_read "$id" cpuset cpuset.mems)"
+}
+
+case_pids_max() {
+    setup
+    new_id; id="$NEW_ID"
+    run "$id" '"pids": { "limit": 4 }' "" \
+        sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 30 & done; echo forked; kill $(jobs -p) 2>/dev/null; exit 0'
+    grep -q "can't fork" "$WORK/$id.log" || fail "every fork succeeded under pids.max 4 (output: $(cat "$WORK/$id.log"))"
+}
+
+case_pids_limit_file() {
+    setup
+    new_id; id="$NEW_ID"
+    start "$id" '"pids": { "limit": 9 }' "" sleep 600
+    [ "$(cg_read "$id" pids pids.max)" = 9 ] || fail "pids.max $(cg_read "$id" pids pids.max)"
+    s="$(stat_json "$id")" || fail "events --stats"
+    [ "$(json_num "$s" current)" -ge 1 ] || fail "pids.current in the stats: $s"
+    [ "$(printf '%s' "$s" | sed -n 's/.*"pids": *{[^}]*"limit": *\([0-9]*\).*/\1/p')" = 9 ] || fail "pids limit in the stats: $s"
+}
+
+case_io_limits() {
+    dev="$(block_device)"
+    [ -n "$dev" ] || skip "no block device to name in an io limit"
+    setup
+    maj="${dev%:*}" min="${dev#*:}"
+    new_id; id="$NEW_ID"
+    start "$id" "\"blockIO\": { \"throttleReadBpsDevice\": [ { \"major\": $maj, \"minor\": $min, \"rate\": 1048576 } ],
+        \"throttleWriteIOPSDevice\": [ { \"major\": $maj, \"minor\": $min, \"rate\": 100 } ] }" "" sleep 600
+    if is_v2; then
+        line="$(grep "^$dev " "$(cg_dir "$id" io)/io.max")" || fail "io.max: $(cg_read "$id" io io.max)"
+        case "$line" in *rbps=1048576*wiops=100*) ;; *) fail "io.max: $line" ;; esac
+    else
+        grep -q "^$dev 1048576\$" "$(cg_dir "$id" blkio)/blkio.throttle.read_bps_device" \
+            || fail "blkio.throttle.read_bps_device: $(cg_read "$id" blkio blkio.throttle.read_bps_device)"
+        grep -q "^$dev 100\$" "$(cg_dir "$id" blkio)/blkio.throttle.write_iops_device" \
+            || fail "blkio.throttle.write_iops_device: $(cg_read "$id" blkio blkio.throttle.write_iops_device)"
+    fi
+}
+
+case_io_weight() {
+    if is_v2; then
+        d="$(unified_mount)"
+        [ -f "$d/$(sed -n 's/^0:://p' /proc/self/cgroup | sed 's,^/$,,')/io.pressure" ] || true
+    elif [ ! -f "$(v1_mount blkio)/blkio.weight" ] && [ ! -f "$(v1_mount blkio)/blkio.bfq.weight" ]; then
+        skip "this kernel's v1 blkio has no weight file (no CFQ or BFQ)"
+    fi
+    setup
+    new_id; id="$NEW_ID"
+    start "$id" '"blockIO": { "weight": 500 }' "" sleep 600
+    if is_v2; then
+        d="$(cg_dir "$id" io)"
+        if [ -f "$d/io.bfq.weight" ]; then
+            [ "$(flat_key "$d/io.bfq.weight" default)" = 500 ] || fail "io.bfq.weight: $(cat "$d/io.bfq.weight")"
+        else
+            # 1 + (500 - 10) * 9999 / 990
+            [ "$(flat_key "$d/io.weight" default)" = 4950 ] || fail "io.weight: $(cat "$d/io.weight")"
+        fi
+    else
+        d="$(cg_dir "$id" blkio)"
+        [ "$(cat "$d/blkio.weight" 2>/dev/null || cat "$d/blkio.bfq.weight")" = 500 ] || fail "blkio weight"
+    fi
+}
+
+case_hugetlb_limit() {
+    if is_v2; then
+        [ -f "$(unified_mount)/cgroup.controllers" ] && grep -qw hugetlb "$(unified_mount)/cgroup.controllers" \
+            || skip "the unified hierarchy has no hugetlb controller"
+    else
+        u="$(unified_mount)"
+        [ -n "$u" ] && grep -qw hugetlb "$u/cgroup.controllers" 2>/dev/null || skip "no hugetlb controller is mounted"
+    fi
+    [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "the kernel has no 2 MB huge pages"
+    setup
+    new_id; id="$NEW_ID"
+    start "$id" '"hugepageLimits": [ { "pageSize": "2MB", "limit": 4194304 } ]' "" sleep 600
+    [ "$(cg_read "$id" hugetlb hugetlb.2MB.max)" = 4194304 ] || fail "hugetlb.2MB.max $(cg_read "$id" hugetlb hugetlb.2MB.max)"
+}
+
+case_devices() {
+    setup
+    new_id; id="$NEW_ID"
+    # /dev/kmsg (c 1:11) is made in the container (mknod: m), but no rule
+    # allows writing it; the default nodes (/dev/null...) are allowed.
+    kmsg='{ "path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438 }'
+    run "$id" '"devices": [ { "allow": false, "access": "rwm" }, { "allow": true, "type": "c", "major": 1, "minor": 11, "access": "m" } ]' \
+        "$kmsg" sh -c 'echo ok >/dev/null && echo null-ok; echo berth-case >/dev/kmsg && echo kmsg-ok; exit 0'
+    grep -q null-ok "$WORK/$id.log" || fail "/dev/null was refused: $(cat "$WORK/$id.log")"
+    if grep -q kmsg-ok "$WORK/$id.log"; then fail "/dev/kmsg was writable without a rule allowing w"; fi
+    new_id; id2="$NEW_ID"
+    run "$id2" '"devices": [ { "allow": false, "access": "rwm" }, { "allow": true, "type": "c", "major": 1, "minor": 11, "access": "mw" } ]' \
+        "$kmsg" sh -c 'echo berth-case >/dev/kmsg && echo kmsg-ok; exit 0'
+    grep -q kmsg-ok "$WORK/$id2.log" || fail "/dev/kmsg was refused with a rule allowing w: $(cat "$WORK/$id2.log")"
+}
+
+case_freeze_thaw() {
+    setup
+    new_id; id="$NEW_ID"
+    start "$id" "" "" sleep 600
+    b pause "$id" || fail "pause"
+    [ "$(status "$id")" = paused ] || fail "status $(status "$id") after pause"
+    if is_v2; then
+        d="$(cg_dir "$id" memory)"
+        [ "$(flat_key "$d/cgroup.events" frozen)" = 1 ] || fail "cgroup.events: $(cat "$d/cgroup.events")"
+    else
+        [ "$(cg_read "$id" freezer freezer.state)" = FROZEN ] || fail "freezer.state $(cg_read "$id" freezer freezer.state)"
+    fi
+    b resume "$id" || fail "resume"
+    [ "$(status "$id")" = running ] || fail "status $(status "$id") after resume"
+    if is_v2; then
+        [ "$(flat_key "$d/cgroup.events" frozen)" = 0 ] || fail "cgroup.events after resume: $(cat "$d/cgroup.events")"
+    fi
+}
+
+case_kill_all() {
+    setup
+    new_id; id="$NEW_ID"
+    start "$id" "" "" sh -c 'sleep 600 & sleep 600 & echo forked; wait'
+    wait_log "$id" forked
+    n="$(wc -l <"$(cg_dir "$id" pids)/cgroup.procs")"
+    [ "$n" -ge 3 ] || fail "$n processes in the cgroup, expected 3"
+    b kill --all "$id" KILL || fail "kill --all"
+    wait_status "$id" stopped
+    [ -z "$(cat "$(cg_dir "$id" pids)/cgroup.procs")" ] || fail "processes left: $(cat "$(cg_dir "$id" pids)/cgroup.procs")"
+}
+
+case_delete_removes_cgroup() {
+    setup
+    new_id; id="$NEW_ID"
+    start "$id" '"memory": { "limit": 67108864 }, "pids": { "limit": 50 }' "" sleep 600
+    dirs="$(cg_dir "$id" memory) $(cg_dir "$id" pids)"
+    for d in $dirs; do [ -d "$d" ] || fail "no cgroup $d while running"; done
+    b delete --force "$id" || fail "delete --force"
+    for d in $dirs; do [ ! -d "$d" ] || fail "cgroup $d left after delete"; done
+    [ -z "$(b list -q 2>/dev/null)" ] || fail "state left: $(b list 2>&1)"
+}
+
+case_stats() {
+    setup
+    new_id; id="$NEW_ID"
+    # 8M in a tmpfs file (page cache) and a shell's anonymous memory.
+    start "$id" '"memory": { "limit": 134217728 }' "" \
+        sh -c 'dd if=/dev/zero of=/dev/shm/f bs=1M count=8 2>/dev/null; echo written; sleep 600'
+    wait_log "$id" written
+    s="$(stat_json "$id")" || fail "events --stats"
+    [ "$(json_num "$s" usage)" -ge 8388608 ] || fail "memory usage below the 8M written: $s"
+    [ "$(json_num "$s" cache)" -ge 8388608 ] || fail "memory cache (file) below the 8M written: $s"
+    [ "$(json_num "$s" rss)" -ge 1 ] || fail "no anonymous memory: $s"
+    [ "$(json_num "$s" limit)" = 134217728 ] || fail "memory limit: $s"
+    [ "$(json_num "$s" total)" -ge 1 ] || fail "no cpu usage: $s"
+    [ "$(json_num "$s" current)" -ge 1 ] || fail "pids current: $s"
+}
+
+case_pressure_stats() {
+    is_v2 || skip "pressure (PSI) files are per cgroup only on cgroup v2"
+    setup
+    new_id; id="$NEW_ID"
+    start "$id" "" "" sleep 600
+    [ -f "$(cg_dir "$id" memory)/memory.pressure" ] || skip "the kernel has PSI off (no memory.pressure)"
+    s="$(stat_json "$id")" || fail "events --stats"
+    case "$s" in *'"pressure"'*'"memory"'*) ;; *) fail "no pressure in the stats: $s" ;; esac
+}
+
+# coldstart RUNC N: a figure, not a case: the mean time of N `run`s of
+# /bin/true with berth and with RUNC (another runc-compatible runtime) in
+# the same bundle, from /proc/uptime (10 ms ticks, over the whole series).
+coldstart() {
+    setup
+    bundle true "" "" /bin/true
+    for rt in "$BERTH" "$1"; do
+        "$rt" --root "$WORK/warm" run --bundle "$WORK/true" warm </dev/null >/dev/null 2>&1 || fail "$rt run failed"
+        t0="$(cut -d' ' -f1 /proc/uptime)"
+        i=0
+        while [ "$i" -lt "$2" ]; do
+            "$rt" --root "$WORK/cold" run --bundle "$WORK/true" "cold$i" </dev/null >/dev/null 2>&1 || fail "$rt run $i failed"
+            i=$((i + 1))
+        done
+        t1="$(cut -d' ' -f1 /proc/uptime)"
+        echo "$rt $t0 $t1"
+    done | awk -v n="$2" '{ ms[NR] = ($3 - $2) * 1000 / n }
+        END { printf "coldstart runs=%d berth_ms=%.0f runc_ms=%.0f ratio=%.2f\n", n, ms[1], ms[2], ms[1] / ms[2] }'
+}
+
+# --- main -------------------------------------------------------------------
+
+case "${1:-}" in
+list)
+    sed -n 's/^case_\([a-z0-9_]*\)() {$/\1/p' "$0"
+    ;;
+run)
+    [ -n "${2:-}" ] || { echo "usage: $0 run NAME" >&2; exit 2; }
+    [ -n "${BERTH:-}" ] && [ -x "$BERTH" ] || { echo "BERTH must name the berth binary" >&2; exit 2; }
+    "case_$2"
+    ;;
+coldstart)
+    coldstart "$2" "$3"
+    ;;
+*)
+    echo "usage: $0 list | run NAME" >&2
+    exit 2
+    ;;
+esac
