@@ -114,6 +114,7 @@ public sealed class SnapshotStore
         if (manifest.Layers.Count == 0) throw new ImageException("image has no layers");
         var chain = ChainIds(config.DiffIds);
         var missing = Enumerable.Range(0, chain.Count).Where(i => !Exists(chain[i])).ToList();
+        if (missing.Count == 0) return chain.Select(PathOf).ToList();
         await Parallel.ForEachAsync(missing, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
             (i, ct) =>
             {

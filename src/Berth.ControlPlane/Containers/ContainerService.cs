@@ -73,18 +73,25 @@ public sealed class ContainerService(
                 await audit.WriteAsync(new AuditRecord(caller, "container.create", "container", name, team.Id, AuditRecord.Denied, e.Message), cancellationToken).ConfigureAwait(false);
                 throw;
             }
-            if (await db.Containers.AnyAsync(c => c.TeamId == team.Id && c.Name == name && c.RemovedAt == null, cancellationToken).ConfigureAwait(false))
-                throw ControlPlaneException.Conflict($"team {team.Name} already has a container named {name}");
             db.Containers.Add(container);
             db.Events.Add(RunBook.Event(container, "create", null, caller.UserId));
             var entry = await audit.AppendAsync(db, new AuditRecord(caller, "container.create", "container", container.Id.ToString(), team.Id, AuditRecord.Allowed,
                 $"{name} from {spec.Image}"), cancellationToken).ConfigureAwait(false);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation, ConstraintName: UniqueNameIndex })
+            {
+                // The index that keeps names unique among a team's containers says so (checked by it, not before it: two launches can race).
+                throw ControlPlaneException.Conflict($"team {team.Name} already has a container named {name}");
+            }
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             audit.Anchor(entry);
         }
-        if (request.Start) await LaunchAndWaitAsync(container, caller, cancellationToken).ConfigureAwait(false);
-        return await GetAsync(caller, container.Id, cancellationToken).ConfigureAwait(false);
+        // The wait's last read is the answer: no further query for it.
+        var launched = request.Start ? await LaunchAndWaitAsync(container, caller, cancellationToken).ConfigureAwait(false) : null;
+        return launched is not null ? ContainerView.From(launched, launched.Team!.Name, launched.Owner!.Username) : await GetAsync(caller, container.Id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The containers of the caller's teams (all for admins and auditors), newest first; removed ones only when asked.</summary>
@@ -236,16 +243,20 @@ public sealed class ContainerService(
         return await GetAsync(caller, id, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task LaunchAndWaitAsync(Container c, Caller caller, CancellationToken cancellationToken)
+    /// <summary>The unique index on a team's live container names (see the container's entity configuration).</summary>
+    private const string UniqueNameIndex = "IX_containers_TeamId_Name";
+
+    private Task<Container?> LaunchAndWaitAsync(Container c, Caller caller, CancellationToken cancellationToken)
         => WaitAsync(c.Id, dispatcher.DispatchAsync(c.NodeId, j => j.LaunchAsync(c.Id, caller.UserId, CancellationToken.None)),
             x => x.State != ContainerState.Pending || x.Desired != DesiredState.Running, cancellationToken);
 
     /// <summary>
     /// Waits, at most <see cref="ControlPlaneOptions.LaunchWaitSeconds"/>, for the job to finish and the container
     /// to reach <paramref name="done"/> (a job sent through a queue finishes in another process). A slow job goes
-    /// on; the answer then shows the state so far.
+    /// on; the answer then shows the state so far. Returns the container as last read (with its team and owner)
+    /// once it is done, null when the wait ran out.
     /// </summary>
-    private async Task WaitAsync(Guid id, Task job, Func<Container, bool> done, CancellationToken cancellationToken)
+    private async Task<Container?> WaitAsync(Guid id, Task job, Func<Container, bool> done, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.LaunchWaitSeconds));
@@ -253,12 +264,16 @@ public sealed class ContainerService(
         {
             await job.WaitAsync(timeout.Token).ConfigureAwait(false);
             await using var db = await dbFactory.CreateDbContextAsync(timeout.Token).ConfigureAwait(false);
-            while (await db.Containers.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, timeout.Token).ConfigureAwait(false) is { } c && !done(c))
+            while (await db.Containers.AsNoTracking().Include(x => x.Team).Include(x => x.Owner).FirstOrDefaultAsync(x => x.Id == id, timeout.Token).ConfigureAwait(false) is { } c)
+            {
+                if (done(c)) return c;
                 await Task.Delay(20, timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
         }
+        return null;
     }
 
     /// <summary>The team named by <paramref name="team"/> (a name or an id), or the one team the caller operates when none is named.</summary>

@@ -21,4 +21,11 @@ public static class CallerAccessor
         http.Items[Key] = caller;
         return caller;
     }
+
+    /// <summary>Keeps <paramref name="caller"/>, read while authenticating, as the request's caller.</summary>
+    public static void RememberCaller(this HttpContext http, Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        http.Items[Key] = caller;
+    }
 }

@@ -29,9 +29,11 @@ public sealed class TokenAuthenticationHandler(IOptionsMonitor<AuthenticationSch
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (Token(Request) is not { } token) return AuthenticateResult.NoResult();
-        var userId = await identity.ValidateTokenAsync(token, Context.RequestAborted).ConfigureAwait(false);
-        if (userId is null) return AuthenticateResult.Fail("invalid, expired or revoked token");
-        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId.Value.ToString())], SchemeName));
+        var caller = await identity.CallerForTokenAsync(token, Context.Connection.RemoteIpAddress?.ToString(), Context.RequestAborted).ConfigureAwait(false);
+        if (caller is null) return AuthenticateResult.Fail("invalid, expired or revoked token");
+        // Read with the token: the request's endpoints need not read the user again.
+        Context.RememberCaller(caller);
+        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, caller.UserId!.Value.ToString())], SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 }
