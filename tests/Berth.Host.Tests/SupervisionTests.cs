@@ -135,6 +135,52 @@ public sealed class SupervisionTests
     }
 
     [Fact]
+    public async Task HttpHealthCheck_LaunchedBesideOthers_EachCheckedContainerRecordedOthersLeftAlone()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using var admin = await host.AdminAsync();
+        var served = (await admin.Launch(new
+        {
+            image = "busybox",
+            command = new[] { "sh", "-c", "mkdir -p /www && echo ok > /www/health && exec httpd -f -p 8080 -h /www" },
+            healthCheck = new { httpPort = 8080, httpPath = "/health", intervalSeconds = 1, timeoutSeconds = 1, retries = 2, action = "none" },
+        })).Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{served}")).GetProperty("health").GetString() == "healthy", "healthy");
+
+        // Launched after the first is being checked: picked up without a restart of the host.
+        var plain = (await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" } })).Str("id");
+        var refused = (await admin.Launch(new
+        {
+            image = "busybox",
+            command = new[] { "sleep", "1000" },
+            healthCheck = new { httpPort = 8081, intervalSeconds = 1, timeoutSeconds = 1, retries = 1, action = "none" },
+        })).Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{refused}")).GetProperty("health").GetString() == "unhealthy", "unhealthy", 30);
+
+        Assert.Equal("running", (await admin.Get($"api/v1/containers/{refused}")).Str("state"));
+        Assert.Equal("healthy", (await admin.Get($"api/v1/containers/{served}")).GetProperty("health").GetString());
+        Assert.Equal(JsonValueKind.Null, (await admin.Get($"api/v1/containers/{plain}")).GetProperty("health").ValueKind);
+        await using var db = host.NewDb();
+        Assert.False(await db.Events.AnyAsync(e => e.ContainerId == Guid.Parse(plain) && e.Action == "health"));
+    }
+
+    [Fact]
+    public async Task HttpHealthCheck_NothingServed_CheckedAgainAfterEachRestart()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using var admin = await host.AdminAsync();
+        var id = (await admin.Launch(new
+        {
+            image = "busybox",
+            command = new[] { "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done" },
+            healthCheck = new { httpPort = 8080, intervalSeconds = 1, timeoutSeconds = 1, retries = 1, action = "restart" },
+        })).Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{id}/runs")).GetArrayLength() >= 3, "two restarts for health", 60);
+        var runs = (await admin.Get($"api/v1/containers/{id}/runs")).EnumerateArray().ToList();
+        Assert.All(runs.Skip(1), r => Assert.Equal("unhealthy", r.Str("reason")));
+    }
+
+    [Fact]
     public async Task CommandHealthCheck_Failing_RestartedAsUnhealthy()
     {
         await using var host = await HostHarness.StartAsync();
