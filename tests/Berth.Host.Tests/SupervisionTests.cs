@@ -104,6 +104,45 @@ public sealed class SupervisionTests
     }
 
     [Fact]
+    public async Task RestartPolicy_RestartsOfTwoContainersInOneBatch_EachRunRecorded()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using var admin = await host.AdminAsync();
+        var endsLaunch = await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" }, restartPolicy = "on-failure", maxRetries = 1 });
+        var restartedLaunch = await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" }, restartPolicy = "always" });
+        var (endsId, ends) = (endsLaunch.Str("id"), endsLaunch.Str("engineId"));
+        var (restartedId, restarted) = (restartedLaunch.Str("id"), restartedLaunch.Str("engineId"));
+        await host.StopHostAsync();
+
+        // While the host is down the journal gathers, for both: exit, restart, start; and for one a last exit.
+        // The host reads them all in its first batch.
+        var engine = host.Engine;
+        foreach (var engineId in new[] { ends, restarted })
+        {
+            engine.Kill(engineId, 9);
+            HostHarnessWait(() => engine.Inspect(engineId).State is { RestartCount: 1, Status: ContainerStatus.Running }, "a restart by policy");
+        }
+        engine.Kill(ends, 9);
+        HostHarnessWait(() => !ContainerEngine.IsShimAlive(engine.Inspect(ends)), "the last exit");
+        await host.StartHostAsync();
+
+        using var client = await host.AdminAsync();
+        await HostHarness.WaitUntilAsync(async () => (await client.Get($"api/v1/containers/{endsId}/runs")).GetArrayLength() == 2
+            && (await client.Get($"api/v1/containers/{restartedId}/runs")).GetArrayLength() == 2
+            && (await client.Get($"api/v1/containers/{endsId}")).Str("state") == "stopped", "the batch to be recorded");
+
+        var endedRuns = (await client.Get($"api/v1/containers/{endsId}/runs")).EnumerateArray().ToList();
+        Assert.All(endedRuns, r => Assert.Equal(137, r.GetProperty("exitCode").GetInt32()));
+        var restartedRuns = (await client.Get($"api/v1/containers/{restartedId}/runs")).EnumerateArray().ToList();
+        Assert.Equal(JsonValueKind.Null, restartedRuns[0].GetProperty("endedAt").ValueKind);
+        Assert.Equal(137, restartedRuns[1].GetProperty("exitCode").GetInt32());
+        var restartedNow = await client.Get($"api/v1/containers/{restartedId}");
+        Assert.Equal("running", restartedNow.Str("state"));
+        Assert.Equal(1, restartedNow.GetProperty("restartCount").GetInt32());
+        Assert.Equal(1, (await client.Get($"api/v1/containers/{endsId}")).GetProperty("restartCount").GetInt32());
+    }
+
+    [Fact]
     public async Task Reconcile_ContainerRemovedBehindOurBack_MarkedLostAndRunClosed()
     {
         await using var host = await HostHarness.StartAsync();
