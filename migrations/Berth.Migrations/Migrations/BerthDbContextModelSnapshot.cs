@@ -211,6 +211,9 @@ namespace Berth.Migrations.Migrations
 
                     b.HasIndex("OwnerId");
 
+                    b.HasIndex("NodeId", "ExpiresAt")
+                        .HasFilter("\"ExpiresAt\" IS NOT NULL");
+
                     b.HasIndex("NodeId", "State");
 
                     b.HasIndex("TeamId", "Name")
