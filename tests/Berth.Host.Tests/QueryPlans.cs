@@ -54,6 +54,17 @@ internal sealed class QueryPlans(TestDatabase database, BerthDbContext db, Guid 
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Gives every container <paramref name="ended"/> runs that ended, a minute apart, and one open run, the latest, in
+    /// one statement.
+    /// </summary>
+    public Task AddRunsAsync(int ended) => Db.Database.ExecuteSqlAsync($"""
+        INSERT INTO runs ("Id", "ContainerId", "TeamId", "Image", "StartedAt", "EndedAt", "OomKilled")
+        SELECT gen_random_uuid(), c."Id", c."TeamId", 'busybox', now() - n * interval '1 minute',
+               CASE WHEN n > 0 THEN now() - n * interval '1 minute' + interval '30 seconds' END, false
+        FROM containers AS c CROSS JOIN generate_series(0, {ended}) AS n
+        """);
+
     /// <summary>PostgreSQL's plan for <paramref name="query"/> (as EF sends it, with its parameters), after ANALYZE.</summary>
     public async Task<string> ExplainAsync(IQueryable query)
     {

@@ -410,6 +410,10 @@ namespace Berth.Migrations.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ContainerId")
+                        .HasDatabaseName("IX_runs_ContainerId_Open")
+                        .HasFilter("\"EndedAt\" IS NULL");
+
                     b.HasIndex("ContainerId", "StartedAt");
 
                     b.HasIndex("TeamId", "StartedAt");

@@ -27,10 +27,16 @@ public sealed class OpenRuns
         ArgumentNullException.ThrowIfNull(containerIds);
         var byContainer = containerIds.ToDictionary(id => id, _ => new List<Run>());
         if (byContainer.Count == 0) return new OpenRuns(db, byContainer);
-        var ids = byContainer.Keys.ToList();
-        foreach (var run in await db.Runs.Where(r => ids.Contains(r.ContainerId) && r.EndedAt == null).ToListAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var run in await Stored(db, byContainer.Keys.ToList()).ToListAsync(cancellationToken).ConfigureAwait(false))
             byContainer[run.ContainerId].Add(run);
         return new OpenRuns(db, byContainer);
+    }
+
+    /// <summary>The stored runs not ended of <paramref name="containerIds"/>, as <see cref="LoadAsync"/> reads them (through the partial index of open runs).</summary>
+    public static IQueryable<Run> Stored(BerthDbContext db, IReadOnlyCollection<Guid> containerIds)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Runs.Where(r => containerIds.Contains(r.ContainerId) && r.EndedAt == null);
     }
 
     /// <summary>The container's run that has not ended (the last started), or null; as <see cref="RunBook.OpenRunAsync"/> without a query.</summary>
