@@ -104,6 +104,45 @@ public sealed class SupervisionTests
     }
 
     [Fact]
+    public async Task RestartPolicy_RestartsOfTwoContainersInOneBatch_EachRunRecorded()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using var admin = await host.AdminAsync();
+        var endsLaunch = await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" }, restartPolicy = "on-failure", maxRetries = 1 });
+        var restartedLaunch = await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" }, restartPolicy = "always" });
+        var (endsId, ends) = (endsLaunch.Str("id"), endsLaunch.Str("engineId"));
+        var (restartedId, restarted) = (restartedLaunch.Str("id"), restartedLaunch.Str("engineId"));
+        await host.StopHostAsync();
+
+        // While the host is down the journal gathers, for both: exit, restart, start; and for one a last exit.
+        // The host reads them all in its first batch.
+        var engine = host.Engine;
+        foreach (var engineId in new[] { ends, restarted })
+        {
+            engine.Kill(engineId, 9);
+            HostHarnessWait(() => engine.Inspect(engineId).State is { RestartCount: 1, Status: ContainerStatus.Running }, "a restart by policy");
+        }
+        engine.Kill(ends, 9);
+        HostHarnessWait(() => !ContainerEngine.IsShimAlive(engine.Inspect(ends)), "the last exit");
+        await host.StartHostAsync();
+
+        using var client = await host.AdminAsync();
+        await HostHarness.WaitUntilAsync(async () => (await client.Get($"api/v1/containers/{endsId}/runs")).GetArrayLength() == 2
+            && (await client.Get($"api/v1/containers/{restartedId}/runs")).GetArrayLength() == 2
+            && (await client.Get($"api/v1/containers/{endsId}")).Str("state") == "stopped", "the batch to be recorded");
+
+        var endedRuns = (await client.Get($"api/v1/containers/{endsId}/runs")).EnumerateArray().ToList();
+        Assert.All(endedRuns, r => Assert.Equal(137, r.GetProperty("exitCode").GetInt32()));
+        var restartedRuns = (await client.Get($"api/v1/containers/{restartedId}/runs")).EnumerateArray().ToList();
+        Assert.Equal(JsonValueKind.Null, restartedRuns[0].GetProperty("endedAt").ValueKind);
+        Assert.Equal(137, restartedRuns[1].GetProperty("exitCode").GetInt32());
+        var restartedNow = await client.Get($"api/v1/containers/{restartedId}");
+        Assert.Equal("running", restartedNow.Str("state"));
+        Assert.Equal(1, restartedNow.GetProperty("restartCount").GetInt32());
+        Assert.Equal(1, (await client.Get($"api/v1/containers/{endsId}")).GetProperty("restartCount").GetInt32());
+    }
+
+    [Fact]
     public async Task Reconcile_ContainerRemovedBehindOurBack_MarkedLostAndRunClosed()
     {
         await using var host = await HostHarness.StartAsync();
@@ -132,6 +171,52 @@ public sealed class SupervisionTests
         Assert.Equal("unhealthy", c.GetProperty("health").GetString());
         Assert.Equal("stopped", c.Str("desiredState"));
         Assert.Equal("unhealthy", (await admin.Get($"api/v1/containers/{id}/runs"))[0].Str("reason"));
+    }
+
+    [Fact]
+    public async Task HttpHealthCheck_LaunchedBesideOthers_EachCheckedContainerRecordedOthersLeftAlone()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using var admin = await host.AdminAsync();
+        var served = (await admin.Launch(new
+        {
+            image = "busybox",
+            command = new[] { "sh", "-c", "mkdir -p /www && echo ok > /www/health && exec httpd -f -p 8080 -h /www" },
+            healthCheck = new { httpPort = 8080, httpPath = "/health", intervalSeconds = 1, timeoutSeconds = 1, retries = 2, action = "none" },
+        })).Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{served}")).GetProperty("health").GetString() == "healthy", "healthy");
+
+        // Launched after the first is being checked: picked up without a restart of the host.
+        var plain = (await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" } })).Str("id");
+        var refused = (await admin.Launch(new
+        {
+            image = "busybox",
+            command = new[] { "sleep", "1000" },
+            healthCheck = new { httpPort = 8081, intervalSeconds = 1, timeoutSeconds = 1, retries = 1, action = "none" },
+        })).Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{refused}")).GetProperty("health").GetString() == "unhealthy", "unhealthy", 30);
+
+        Assert.Equal("running", (await admin.Get($"api/v1/containers/{refused}")).Str("state"));
+        Assert.Equal("healthy", (await admin.Get($"api/v1/containers/{served}")).GetProperty("health").GetString());
+        Assert.Equal(JsonValueKind.Null, (await admin.Get($"api/v1/containers/{plain}")).GetProperty("health").ValueKind);
+        await using var db = host.NewDb();
+        Assert.False(await db.Events.AnyAsync(e => e.ContainerId == Guid.Parse(plain) && e.Action == "health"));
+    }
+
+    [Fact]
+    public async Task HttpHealthCheck_NothingServed_CheckedAgainAfterEachRestart()
+    {
+        await using var host = await HostHarness.StartAsync();
+        using var admin = await host.AdminAsync();
+        var id = (await admin.Launch(new
+        {
+            image = "busybox",
+            command = new[] { "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done" },
+            healthCheck = new { httpPort = 8080, intervalSeconds = 1, timeoutSeconds = 1, retries = 1, action = "restart" },
+        })).Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{id}/runs")).GetArrayLength() >= 3, "two restarts for health", 60);
+        var runs = (await admin.Get($"api/v1/containers/{id}/runs")).EnumerateArray().ToList();
+        Assert.All(runs.Skip(1), r => Assert.Equal("unhealthy", r.Str("reason")));
     }
 
     [Fact]

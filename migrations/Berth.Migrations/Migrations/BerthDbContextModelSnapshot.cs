@@ -211,6 +211,9 @@ namespace Berth.Migrations.Migrations
 
                     b.HasIndex("OwnerId");
 
+                    b.HasIndex("NodeId", "ExpiresAt")
+                        .HasFilter("\"ExpiresAt\" IS NOT NULL");
+
                     b.HasIndex("NodeId", "State");
 
                     b.HasIndex("TeamId", "Name")
@@ -406,6 +409,10 @@ namespace Berth.Migrations.Migrations
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ContainerId")
+                        .HasDatabaseName("IX_runs_ContainerId_Open")
+                        .HasFilter("\"EndedAt\" IS NULL");
 
                     b.HasIndex("ContainerId", "StartedAt");
 

@@ -9,8 +9,8 @@ public static class RunBook
 {
     /// <summary>
     /// The container's run that has not ended, tracked; null when there is none. Changes not saved yet count: a run
-    /// ended or added earlier in the same unit of work (a batch of engine events: die, restart, start) is seen as it
-    /// is now, not as the database still has it.
+    /// ended or added earlier in the same unit of work is seen as it is now, not as the database still has it. For
+    /// many containers at once, <see cref="OpenRuns"/> reads them in one query.
     /// </summary>
     public static async Task<Run?> OpenRunAsync(BerthDbContext db, Guid containerId, CancellationToken cancellationToken)
     {

@@ -82,13 +82,17 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
             var containers = await db.Containers.Where(c => c.EngineId != null && engineIds.Contains(c.EngineId) && c.NodeId == node.NodeId)
                 .ToDictionaryAsync(c => c.EngineId!, cancellationToken).ConfigureAwait(false);
             await AdoptAsync(db, engineIds.Where(id => !containers.ContainsKey(id)), containers, cancellationToken).ConfigureAwait(false);
+            // One query for the runs of every container whose start or exit the batch holds, not one per event.
+            var withRuns = fresh.Where(e => e.Action is "start" or "die" && containers.ContainsKey(e.Subject))
+                .Select(e => containers[e.Subject].Id).ToHashSet();
+            var runs = await OpenRuns.LoadAsync(db, withRuns, cancellationToken).ConfigureAwait(false);
             var oom = new HashSet<Guid>();
             var unhealthy = new List<(Container Container, string Action)>();
             foreach (var e in fresh)
             {
                 row.EventSequence = Math.Max(row.EventSequence, e.Sequence);
                 if (!containers.TryGetValue(e.Subject, out var c)) continue;
-                await ApplyAsync(db, c, e, oom, unhealthy, cancellationToken).ConfigureAwait(false);
+                Apply(db, runs, c, e, oom, unhealthy);
             }
             try
             {
@@ -126,16 +130,16 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
         }
     }
 
-    private static async Task ApplyAsync(BerthDbContext db, Container c, EngineEvent e, HashSet<Guid> oom, List<(Container, string)> unhealthy, CancellationToken cancellationToken)
+    private static void Apply(BerthDbContext db, OpenRuns runs, Container c, EngineEvent e, HashSet<Guid> oom, List<(Container, string)> unhealthy)
     {
         switch (e.Action)
         {
             case "start":
                 // A start the control plane asked for gets its run from the launch job; only a start that follows a
                 // restart by policy (the shim's "restart" event) gets one here.
-                if (c.State == ContainerState.Restarting && await RunBook.OpenRunAsync(db, c.Id, cancellationToken).ConfigureAwait(false) is null)
+                if (c.State == ContainerState.Restarting && runs.Of(c.Id) is null)
                 {
-                    db.Runs.Add(new Run { ContainerId = c.Id, TeamId = c.TeamId, Image = c.Spec.Image, StartedAt = e.Time });
+                    runs.Add(new Run { ContainerId = c.Id, TeamId = c.TeamId, Image = c.Spec.Image, StartedAt = e.Time });
                     db.Events.Add(RunBook.Event(c, "restart", "by restart policy", time: e.Time));
                     c.StartedAt = e.Time;
                     c.FinishedAt = null;
@@ -148,7 +152,7 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
                 db.Events.Add(RunBook.Event(c, "oom", "killed by the kernel's OOM killer (memory limit reached)", time: e.Time));
                 break;
             case "die":
-                await RunBook.CloseAsync(db, c.Id, e.Time, e.ExitCode, oom.Contains(c.Id), c.StopReason ?? "exited", cancellationToken).ConfigureAwait(false);
+                runs.Close(c.Id, e.Time, e.ExitCode, oom.Contains(c.Id), c.StopReason ?? "exited");
                 db.Events.Add(RunBook.Event(c, "die", $"exit code {e.ExitCode}", time: e.Time));
                 c.LastExitCode = e.ExitCode;
                 c.FinishedAt = e.Time;

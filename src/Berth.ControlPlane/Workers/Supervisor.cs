@@ -46,6 +46,19 @@ public sealed class Supervisor(IServiceScopeFactory scopes, IDbContextFactory<Be
         }
     }
 
+    /// <summary>
+    /// The containers of <paramref name="nodeId"/> wanted running whose time to live ran out by <paramref name="now"/>,
+    /// as the supervisor reads them every second: the partial index on (NodeId, ExpiresAt) holds only the containers
+    /// that have a time to live, so the read does not grow with the containers the node ever had.
+    /// </summary>
+    public static IQueryable<Guid> Expired(BerthDbContext db, string nodeId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Containers.AsNoTracking()
+            .Where(c => c.NodeId == nodeId && c.Desired == DesiredState.Running && c.ExpiresAt != null && c.ExpiresAt <= now)
+            .Select(c => c.Id);
+    }
+
     /// <summary>Stops every container of this node whose time to live has run out.</summary>
     public async Task ExpireAsync(CancellationToken cancellationToken)
     {
@@ -53,9 +66,7 @@ public sealed class Supervisor(IServiceScopeFactory scopes, IDbContextFactory<Be
         List<Guid> expired;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            expired = await db.Containers.AsNoTracking()
-                .Where(c => c.NodeId == node.NodeId && c.Desired == DesiredState.Running && c.ExpiresAt != null && c.ExpiresAt <= now)
-                .Select(c => c.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+            expired = await Expired(db, node.NodeId, now).ToListAsync(cancellationToken).ConfigureAwait(false);
         }
         foreach (var id in expired)
         {

@@ -17,6 +17,8 @@ internal sealed class ContainerConfiguration : IEntityTypeConfiguration<Containe
         b.HasIndex(c => new { c.TeamId, c.Name }).IsUnique().HasFilter("\"RemovedAt\" IS NULL");
         b.HasIndex(c => c.EngineId);
         b.HasIndex(c => new { c.NodeId, c.State });
+        // The supervisor's time-to-live check, every second: only the few containers with a time to live running.
+        b.HasIndex(c => new { c.NodeId, c.ExpiresAt }).HasFilter("\"ExpiresAt\" IS NOT NULL");
         b.HasOne(c => c.Team).WithMany().HasForeignKey(c => c.TeamId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne(c => c.Owner).WithMany().HasForeignKey(c => c.OwnerId).OnDelete(DeleteBehavior.Restrict);
     }
