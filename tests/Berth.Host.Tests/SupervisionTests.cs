@@ -162,10 +162,13 @@ public sealed class SupervisionTests
         var id = (await admin.Launch(new
         {
             image = "busybox",
-            command = new[] { "sh", "-c", "mkdir -p /www && echo ok > /www/health && httpd -p 8080 -h /www && sleep 3 && rm /www/health && exec sleep 1000" },
+            command = new[] { "sh", "-c", "mkdir -p /www && echo ok > /www/health && httpd -p 8080 -h /www && exec sleep 1000" },
             healthCheck = new { httpPort = 8080, httpPath = "/health", intervalSeconds = 1, timeoutSeconds = 1, retries = 2, action = "stop" },
         })).Str("id");
-        await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{id}")).GetProperty("health").GetString() == "healthy", "healthy");
+        JsonElement seen = default;
+        await HostHarness.WaitUntilAsync(async () => (seen = await admin.Get($"api/v1/containers/{id}")).GetProperty("health").GetString() == "healthy", "healthy");
+        // The page it serves goes away: the checks start failing.
+        Assert.Equal(0, host.Engine.Exec(seen.Str("engineId"), ["rm", "/www/health"], new ExecRequest()));
         await HostHarness.WaitUntilAsync(async () => (await admin.Get($"api/v1/containers/{id}")).Str("state") == "stopped", "the unhealthy container to be stopped", 30);
         var c = await admin.Get($"api/v1/containers/{id}");
         Assert.Equal("unhealthy", c.GetProperty("health").GetString());
