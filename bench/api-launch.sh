@@ -103,15 +103,18 @@ total=$((rate * sustained))
 log "sustained: $rate launches per second for $sustained s ($total containers of 'sleep 2')"
 interval="$(awk -v r="$rate" 'BEGIN { printf "%.4f", 1 / r }')"
 : >"$work/sustained"
+launchers=()
 begin=$(date +%s%N)
 for i in $(seq "$total"); do
     launch '{"image":"busybox","command":["sleep","2"]}' >>"$work/sustained" &
+    launchers+=($!)
     # Pace by the clock, not by sleeps alone, so that slow spawns do not lower the rate.
     next=$(( begin + i * 1000000000 / rate ))
     now=$(date +%s%N)
     (( next > now )) && sleep "$(awk -v d=$(( next - now )) 'BEGIN { printf "%.4f", d / 1e9 }')"
 done
-wait
+# The launches only: a bare `wait` would wait for the host too.
+wait "${launchers[@]}"
 elapsed=$(( ($(date +%s%N) - begin) / 1000000 ))
 answered="$(awk '$1 == 201' "$work/sustained" | wc -l)"
 log "all $total requests sent in $elapsed ms ($interval s apart); waiting for the containers to exit"
