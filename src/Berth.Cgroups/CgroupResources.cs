@@ -56,6 +56,19 @@ public sealed class CgroupResources
 
     /// <summary>Device access rules in order; null means "leave the controller alone".</summary>
     public IList<DeviceRule>? Devices { get; set; }
+
+    /// <summary>
+    /// Raw cgroup v2 files (OCI <c>linux.resources.unified</c>): file name (<c>CONTROLLER.NAME</c>) to what is
+    /// written there, after the other limits, so a file set both ways ends with this value.
+    /// </summary>
+    public IDictionary<string, string> Unified { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The controller a unified file belongs to: what comes before its first dot.</summary>
+    public static string UnifiedController(string file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return file.Split('.')[0];
+    }
 }
 
 /// <summary>A block device's weight.</summary>

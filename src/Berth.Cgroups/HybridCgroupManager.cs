@@ -19,7 +19,7 @@ internal sealed class HybridCgroupManager(V1CgroupManager v1, V2CgroupManager v2
     public IReadOnlyDictionary<string, string> Directories => v2.Exists() ? Merge(v1.Directories, v2.Directories) : v1.Directories;
 
     /// <summary>Whether <paramref name="resources"/> sets a limit only the unified hierarchy can hold.</summary>
-    public static bool NeedsUnified(CgroupResources resources) => resources.HugepageLimits.Count > 0;
+    public static bool NeedsUnified(CgroupResources resources) => resources.HugepageLimits.Count > 0 || resources.Unified.Count > 0;
 
     public void Create(CgroupResources resources)
     {
@@ -39,7 +39,7 @@ internal sealed class HybridCgroupManager(V1CgroupManager v1, V2CgroupManager v2
         v1.Validate(resources);
         v2.Validate(resources);
         if (NeedsUnified(resources) && !v2.Exists())
-            throw new CgroupException($"hugetlb limits can only be set when the container is created on this host (no unified cgroup {v2.Path})");
+            throw new CgroupException($"hugetlb limits and unified files can only be set when the container is created on this host (it has no unified cgroup {v2.Path})");
         v1.Apply(resources);
         if (v2.Exists()) v2.Apply(resources);
     }

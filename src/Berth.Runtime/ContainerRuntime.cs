@@ -392,12 +392,16 @@ public sealed partial class ContainerRuntime
         Store.Save(state);
     }
 
-    /// <summary>Creates the container's cgroup with every limit but the pids limit (see ContainerMonitor.Setup).</summary>
+    /// <summary>The unified file of the pids limit, set late like the limit itself.</summary>
+    internal const string PidsMaxFile = "pids.max";
+
+    /// <summary>Creates the container's cgroup with every limit but the pids limit, given or as a unified file (see ContainerMonitor.Setup).</summary>
     internal static void CreateCgroup(RuntimeSpec spec, ICgroupManager cgroup)
     {
         var resources = ResourceMapper.Map(spec.Linux?.Resources);
         ResourceMapper.AllowDefaultDevices(resources);
         resources.PidsLimit = null;
+        resources.Unified.Remove(PidsMaxFile);
         try { cgroup.Create(resources); }
         catch (CgroupException e) { throw new RuntimeException("linux.resources: " + e.Message, e); }
     }

@@ -415,6 +415,38 @@ case_hugetlb_limit() {
     [ "$(cg_read "$id" hugetlb hugetlb.2MB.max)" = 4194304 ] || fail "hugetlb.2MB.max $(cg_read "$id" hugetlb hugetlb.2MB.max)"
 }
 
+case_unified_files() {
+    setup
+    new_id; id="$NEW_ID"
+    # A core file is the runtime's own: refused before anything is made.
+    bundle "$id" '"unified": { "cgroup.procs": "1" }' "" true
+    if b create --bundle "$WORK/$id" "$id" </dev/null >"$WORK/$id.log" 2>&1; then fail "cgroup.procs accepted as a unified file"; fi
+    grep -q "cgroup.procs" "$WORK/$id.log" || fail "no clear refusal of cgroup.procs: $(cat "$WORK/$id.log")"
+    [ -z "$(status "$id")" ] || fail "a refused create left container $id"
+    new_id; id="$NEW_ID"
+    if is_v2; then
+        # Raw v2 files, written after the structured limits: memory.high
+        # (which OCI has no other field for) and pids.max over pids.limit.
+        start "$id" '"memory": { "limit": 67108864 }, "pids": { "limit": 100 }, "unified": { "memory.high": "50331648", "pids.max": "77" }' "" sleep 600
+        [ "$(cg_read "$id" memory memory.high)" = 50331648 ] || fail "memory.high $(cg_read "$id" memory memory.high)"
+        [ "$(cg_read "$id" memory memory.max)" = 67108864 ] || fail "memory.max $(cg_read "$id" memory memory.max)"
+        [ "$(cg_read "$id" pids pids.max)" = 77 ] || fail "pids.max $(cg_read "$id" pids pids.max)"
+    else
+        # Memory runs on cgroup v1 here: its v2 file is refused by name.
+        bundle "$id" '"unified": { "memory.high": "50331648" }' "" sleep 600
+        if b create --bundle "$WORK/$id" "$id" </dev/null >"$WORK/$id.log" 2>&1; then fail "memory.high accepted on a host whose memory controller is v1"; fi
+        grep -q "memory.high.*cgroup v1" "$WORK/$id.log" || fail "no clear refusal of memory.high: $(cat "$WORK/$id.log")"
+        [ -z "$(status "$id")" ] || fail "a refused create left container $id"
+        u="$(unified_mount)"
+        [ -n "$u" ] && grep -qw hugetlb "$u/cgroup.controllers" 2>/dev/null || skip "no v2 controller here to write a unified file of"
+        [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "the kernel has no 2 MB huge pages"
+        # hugetlb is on the unified hierarchy of this hybrid host: its file is written.
+        new_id; id="$NEW_ID"
+        start "$id" '"unified": { "hugetlb.2MB.max": "6291456" }' "" sleep 600
+        [ "$(cg_read "$id" hugetlb hugetlb.2MB.max)" = 6291456 ] || fail "hugetlb.2MB.max $(cg_read "$id" hugetlb hugetlb.2MB.max)"
+    fi
+}
+
 case_devices() {
     setup
     new_id; id="$NEW_ID"

@@ -32,6 +32,7 @@ internal sealed class V1CgroupManager(IReadOnlyList<CgroupHierarchy> hierarchies
 
     public void Create(CgroupResources resources)
     {
+        RefuseUnified(resources);
         Validate(resources);
         CgroupDirectory.CreateOrRollback(created =>
         {
@@ -42,8 +43,16 @@ internal sealed class V1CgroupManager(IReadOnlyList<CgroupHierarchy> hierarchies
 
     public void Update(CgroupResources resources)
     {
+        RefuseUnified(resources);
         Validate(resources);
         Apply(resources);
+    }
+
+    /// <summary>A host with cgroup v1 alone has no file a <c>unified</c> entry could name (on a hybrid host the v2 backend takes them).</summary>
+    private static void RefuseUnified(CgroupResources resources)
+    {
+        if (resources.Unified.Count > 0)
+            throw new CgroupException($"linux.resources.unified: {resources.Unified.Keys.First()} is a cgroup v2 file, and this host has cgroup v1 only");
     }
 
     /// <summary>Refuses out-of-range values and limits whose controller or file is missing; touches nothing.</summary>

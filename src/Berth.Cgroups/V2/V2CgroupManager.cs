@@ -65,6 +65,15 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
 
             c.Validate(resources);
         }
+
+        foreach (var file in resources.Unified.Keys)
+        {
+            var controller = CgroupResources.UnifiedController(file);
+            if (!owns(V1Name(controller)))
+                throw new CgroupException($"linux.resources.unified: {file} is a cgroup v2 file, but this host runs the {controller} controller on cgroup v1");
+            if (!available.Contains(controller))
+                throw new CgroupException($"linux.resources.unified: {file} needs the {controller} controller, which is not available in the unified hierarchy at {baseDir} (cgroup.controllers: \"{string.Join(' ', available)}\")");
+        }
     }
 
     /// <summary>Creates the directories (recording what it made) and enables the controllers the request needs.</summary>
@@ -83,7 +92,8 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
     /// </summary>
     private void EnableControllers(List<string> chain, CgroupResources resources)
     {
-        var needed = controllers.Where(c => c.IsNeeded(resources)).Select(c => c.Name).ToList();
+        var needed = controllers.Where(c => c.IsNeeded(resources)).Select(c => c.Name)
+            .Concat(resources.Unified.Keys.Select(CgroupResources.UnifiedController)).Distinct().ToList();
         var wanted = needed.Concat(controllers.Select(c => c.Name).Where(StatsControllers.Contains)).Distinct().ToList();
         var parents = new List<string> { directory.ExistingBase() };
         parents.AddRange(chain.Take(chain.Count - 1));
@@ -127,6 +137,14 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
         if (owns("devices") && resources.Devices is { Count: > 0 } rules)
         {
             DeviceFilter.Apply(Dir, rules.ToList());
+        }
+
+        // Raw files last: unknown to Berth or not, they are written as given (the OCI spec's rule).
+        foreach (var (file, value) in resources.Unified)
+        {
+            if (!CgroupFiles.Exists(Dir, file))
+                throw new CgroupException($"linux.resources.unified: {Dir} has no file {file}");
+            CgroupFiles.Write(Dir, file, value);
         }
     }
 

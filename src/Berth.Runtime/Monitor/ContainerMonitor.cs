@@ -182,8 +182,10 @@ public static class ContainerMonitor
             throw;
         }
         // The pids limit is set only now: the init (a .NET process with a few threads) had to start first.
-        if (ResourceMapper.Map(spec.Linux?.Resources).PidsLimit is { } pids)
-            cgroup.Update(new CgroupResources { PidsLimit = pids });
+        var mapped = ResourceMapper.Map(spec.Linux?.Resources);
+        var late = new CgroupResources { PidsLimit = mapped.PidsLimit };
+        if (mapped.Unified.TryGetValue(ContainerRuntime.PidsMaxFile, out var rawPids)) late.Unified[ContainerRuntime.PidsMaxFile] = rawPids;
+        if (late.PidsLimit is not null || late.Unified.Count > 0) cgroup.Update(late);
         state.Pid = pid;
         state.PidStartTime = Processes.StartTime(pid) ?? 0;
         return pid;

@@ -61,10 +61,22 @@ public static class ResourceMapper
             }
             c.Devices = rules;
         }
-        if (r.Unified is { Count: > 0 })
-            throw new RuntimeException("linux.resources.unified: raw cgroup v2 files are not supported by berth");
+        foreach (var (file, value) in r.Unified ?? [])
+        {
+            if (!IsUnifiedFile(file))
+                throw new RuntimeException($"linux.resources.unified: \"{file}\" is not a cgroup v2 interface file (CONTROLLER.NAME, such as memory.high)");
+            if (CgroupResources.UnifiedController(file) == "cgroup")
+                throw new RuntimeException($"linux.resources.unified: \"{file}\" is one of the cgroup's core files, which the runtime manages itself");
+            c.Unified[file] = value;
+        }
         return c;
     }
+
+    /// <summary>CONTROLLER.NAME: a lowercase controller, then letters, digits, '_' and single dots (<c>hugetlb.2MB.max</c>).</summary>
+    private static bool IsUnifiedFile(string file)
+        => file.Length is > 2 and <= 64 && file.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot && dot < file.Length - 1
+           && file[..dot].All(ch => char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch == '_')
+           && file[dot..].All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_') && !file.Contains("..", StringComparison.Ordinal);
 
     /// <summary>
     /// Appends allow rules for the device nodes every container gets (null, zero, full, random, urandom, tty,

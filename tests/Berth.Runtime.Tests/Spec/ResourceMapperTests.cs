@@ -122,13 +122,34 @@ public sealed class ResourceMapperTests
     }
 
     [Fact]
-    public void Map_Unified_Refused()
+    public void Map_Unified_KeptAsGiven()
     {
-        var r = new ResourcesSpec { Unified = new() { ["memory.max"] = "1000" } };
+        var r = new ResourcesSpec { Unified = new() { ["memory.high"] = "50331648", ["io.weight"] = "default 200", ["hugetlb.2MB.max"] = "max" } };
+
+        var c = ResourceMapper.Map(r);
+
+        Assert.Equal(new Dictionary<string, string> { ["hugetlb.2MB.max"] = "max", ["io.weight"] = "default 200", ["memory.high"] = "50331648" }, c.Unified);
+        Assert.Equal("hugetlb", CgroupResources.UnifiedController("hugetlb.2MB.max"));
+    }
+
+    [Theory]
+    [InlineData("../memory.max", "is not a cgroup v2 interface file")]
+    [InlineData("memory/max", "is not a cgroup v2 interface file")]
+    [InlineData("memory", "is not a cgroup v2 interface file")]
+    [InlineData("memory.", "is not a cgroup v2 interface file")]
+    [InlineData(".max", "is not a cgroup v2 interface file")]
+    [InlineData("Memory.max", "is not a cgroup v2 interface file")]
+    [InlineData("memory.max-1", "is not a cgroup v2 interface file")]
+    [InlineData("cgroup.procs", "core files")]
+    [InlineData("cgroup.subtree_control", "core files")]
+    public void Map_BadUnifiedFile_RefusedByName(string file, string reason)
+    {
+        var r = new ResourcesSpec { Unified = new() { [file] = "1" } };
 
         var e = Assert.Throws<RuntimeException>(() => ResourceMapper.Map(r));
 
-        Assert.StartsWith("linux.resources.unified: ", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"linux.resources.unified: \"{file}\" ", e.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
