@@ -400,15 +400,25 @@ case_io_weight() {
     fi
 }
 
-case_hugetlb_limit() {
-    if is_v2; then
-        [ -f "$(unified_mount)/cgroup.controllers" ] && grep -qw hugetlb "$(unified_mount)/cgroup.controllers" \
-            || skip "the unified hierarchy has no hugetlb controller"
-    else
-        u="$(unified_mount)"
-        [ -n "$u" ] && grep -qw hugetlb "$u/cgroup.controllers" 2>/dev/null || skip "no hugetlb controller is mounted"
-    fi
+# need_hugetlb: skips the case unless the unified hierarchy (the whole tree
+# on v2, the cgroup2 mount on a hybrid host) has hugetlb and the kernel 2 MB
+# huge pages.
+need_hugetlb() {
+    _u="$(unified_mount)"
+    [ -n "$_u" ] && grep -qw hugetlb "$_u/cgroup.controllers" 2>/dev/null || skip "the unified hierarchy has no hugetlb controller"
     [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "the kernel has no 2 MB huge pages"
+}
+
+# refused ID WHAT PATTERN: creating the bundled container ID fails, saying
+# something that matches PATTERN, and leaves no container behind.
+refused() {
+    if b create --bundle "$WORK/$1" "$1" </dev/null >"$WORK/$1.log" 2>&1; then fail "$2 accepted"; fi
+    grep -q "$3" "$WORK/$1.log" || fail "no clear refusal of $2: $(cat "$WORK/$1.log")"
+    [ -z "$(status "$1")" ] || fail "a refused create left container $1"
+}
+
+case_hugetlb_limit() {
+    need_hugetlb
     setup
     new_id; id="$NEW_ID"
     start "$id" '"hugepageLimits": [ { "pageSize": "2MB", "limit": 4194304 } ]' "" sleep 600
@@ -420,9 +430,7 @@ case_unified_files() {
     new_id; id="$NEW_ID"
     # A core file is the runtime's own: refused before anything is made.
     bundle "$id" '"unified": { "cgroup.procs": "1" }' "" true
-    if b create --bundle "$WORK/$id" "$id" </dev/null >"$WORK/$id.log" 2>&1; then fail "cgroup.procs accepted as a unified file"; fi
-    grep -q "cgroup.procs" "$WORK/$id.log" || fail "no clear refusal of cgroup.procs: $(cat "$WORK/$id.log")"
-    [ -z "$(status "$id")" ] || fail "a refused create left container $id"
+    refused "$id" "cgroup.procs as a unified file" "cgroup.procs"
     new_id; id="$NEW_ID"
     if is_v2; then
         # Raw v2 files, written after the structured limits: memory.high
@@ -434,12 +442,8 @@ case_unified_files() {
     else
         # Memory runs on cgroup v1 here: its v2 file is refused by name.
         bundle "$id" '"unified": { "memory.high": "50331648" }' "" sleep 600
-        if b create --bundle "$WORK/$id" "$id" </dev/null >"$WORK/$id.log" 2>&1; then fail "memory.high accepted on a host whose memory controller is v1"; fi
-        grep -q "memory.high.*cgroup v1" "$WORK/$id.log" || fail "no clear refusal of memory.high: $(cat "$WORK/$id.log")"
-        [ -z "$(status "$id")" ] || fail "a refused create left container $id"
-        u="$(unified_mount)"
-        [ -n "$u" ] && grep -qw hugetlb "$u/cgroup.controllers" 2>/dev/null || skip "no v2 controller here to write a unified file of"
-        [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "the kernel has no 2 MB huge pages"
+        refused "$id" "memory.high on a host whose memory controller is v1" "memory.high.*cgroup v1"
+        need_hugetlb
         # hugetlb is on the unified hierarchy of this hybrid host: its file is written.
         new_id; id="$NEW_ID"
         start "$id" '"unified": { "hugetlb.2MB.max": "6291456" }' "" sleep 600
