@@ -57,6 +57,7 @@ public sealed partial class ContainerRuntime
         state.CgroupLayout = Layout.Hierarchies;
         try
         {
+            if (options.Caller == Processes.GetPid()) return CreateHere(dir, bundle, spec, state, cgroup, options);
             Materialize(dir, bundle, spec, state, cgroup);
             var (r, w) = Fd.Pipe();
             var monitor = 0;
@@ -78,7 +79,7 @@ public sealed partial class ContainerRuntime
                         Args = options.Caller > 1
                             ? ["berth", "__monitor", dir, options.Caller.ToString(CultureInfo.InvariantCulture)]
                             : ["berth", "__monitor", dir],
-                        Env = [],
+                        Env = Trace.Env,
                         NewSession = true,
                         Fds = new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2, [w] = ContainerMonitor.ResultFd },
                     });
@@ -101,6 +102,31 @@ public sealed partial class ContainerRuntime
             Cleanup(id, state, cgroup);
             throw;
         }
+    }
+
+    /// <summary>
+    /// <see cref="Create"/> for a caller that reaps the init itself: this process does the monitor's setup, so the
+    /// init is its child from the start and no monitor process is started (one exec fewer per container). The
+    /// cgroup and the config copy are made while the init is spawned and starts up. The state names no monitor
+    /// once the init is ready: nothing must wait for, or kill, the caller as one.
+    /// </summary>
+    private int CreateHere(string dir, string bundle, RuntimeSpec spec, ContainerState state, ICgroupManager cgroup, CreateOptions options)
+    {
+        // While the init is set up the state reads "creating", as it does under a monitor.
+        state.MonitorPid = Processes.GetPid();
+        state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
+        var pid = ContainerMonitor.Setup(dir, _options.BerthPath, spec, state, new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2 }, ptyHandler: null,
+            beforeGo: () =>
+            {
+                Materialize(dir, bundle, spec, state, cgroup);
+                Trace.Mark("cgroup created");
+                return cgroup;
+            });
+        state.MonitorPid = 0;
+        state.MonitorStartTime = 0;
+        Store.Save(state);
+        if (options.PidFile is { } pf) WritePidFile(pf, pid);
+        return pid;
     }
 
     /// <summary>Lets a created container's init exec its payload, then runs the poststart hooks.</summary>

@@ -14,8 +14,8 @@ public sealed class CreateOptions
     /// (0: never). A caller that is a child subreaper, as conmon and containerd shims are, expects what runc
     /// gives it: the init reparented to it once <c>create</c> has exited, so that its waitpid sees the exit.
     /// The monitor then hands the init over and leaves; with any other caller it stays the init's parent. A caller
-    /// that calls <see cref="ContainerRuntime.Create"/> in its own process passes its own pid, and must be a child
-    /// subreaper: the monitor leaves as soon as the container is created.
+    /// that calls <see cref="ContainerRuntime.Create"/> in its own process and reaps the init itself (the engine's
+    /// shim) passes its own pid: no monitor is started then, and the init is spawned as that process's own child.
     /// </summary>
     public int Caller { get; init; }
 }

@@ -9,6 +9,9 @@ public static class Trace
 {
     private static readonly bool On = Environment.GetEnvironmentVariable("BERTH_TRACE") is { Length: > 0 };
 
+    /// <summary>The environment that passes tracing on to a process of ours (empty when tracing is off).</summary>
+    public static string[] Env => On ? ["BERTH_TRACE=1"] : [];
+
     /// <summary>
     /// Prints the monotonic clock in ms (comparable between processes) and a label, straight to descriptor 2:
     /// going through <see cref="Console"/> would add its own start-up cost to the phase being measured.

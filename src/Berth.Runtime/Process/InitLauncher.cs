@@ -40,7 +40,7 @@ public static class InitLauncher
                 {
                     Path = berthPath,
                     Args = ["berth", "__init", stateDir],
-                    Env = Environment.GetEnvironmentVariable("BERTH_TRACE") is { } t ? ["BERTH_TRACE=" + t] : [],
+                    Env = Trace.Env,
                     Fds = fds,
                 });
             }
