@@ -69,12 +69,15 @@ public static class Cli
         }
         if (args.Length >= 5 && args[0] == "__shim")
         {
-            return Berth.Engine.ContainerShim.Run(new Berth.Engine.EngineOptions
+            var options = new Berth.Engine.EngineOptions
             {
                 DataRoot = args[1],
                 RuntimeRoot = args[2],
                 CgroupParent = Environment.GetEnvironmentVariable("BERTH_CGROUP_PARENT") is { Length: > 0 } p ? p : null,
-            }, args[3], args[4] == "attach");
+            };
+            return args[4] == Berth.Engine.ContainerShim.ReadyMode
+                ? Berth.Engine.ContainerShim.RunReady(options)
+                : Berth.Engine.ContainerShim.Run(options, args[3], args[4] == "attach");
         }
         if (args.Length >= 2 && args[0] == "__waiter") return NodeWaiter.Run(args[1], Environment.ProcessPath!);
         if (args.Length >= 3 && args[0] == "__reap")

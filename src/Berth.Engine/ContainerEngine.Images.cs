@@ -1,9 +1,20 @@
+using System.Collections.Concurrent;
 using Berth.Images;
 
 namespace Berth.Engine;
 
 public sealed partial class ContainerEngine
 {
+    /// <summary>How many images <see cref="_images"/> keeps before it starts over.</summary>
+    private const int ImageCacheSize = 64;
+
+    /// <summary>
+    /// Images already read, by the digest a name resolved to: their blobs never change (they are named by their
+    /// digest), so a long-lived engine (the control plane's) reads and checks them once instead of at every launch.
+    /// An entry counts only while its blobs are still in the store.
+    /// </summary>
+    private readonly ConcurrentDictionary<Digest, ResolvedImage> _images = new();
+
     /// <summary>
     /// Finds an image in the store by reference (<c>busybox</c>, <c>name@sha256:…</c>) or by id (its config digest,
     /// <c>sha256:…</c> or a prefix of at least 4 hex digits); an index gives its manifest for linux/amd64.
@@ -82,6 +93,9 @@ public sealed partial class ContainerEngine
 
     private async Task<ResolvedImage> ReadImageAsync(ImageReference? reference, Descriptor descriptor, CancellationToken cancellationToken)
     {
+        var named = descriptor.Digest;
+        if (_images.TryGetValue(named, out var known) && Images.Content.Exists(named) && Images.Content.Exists(known.ConfigDigest))
+            return known with { Reference = reference };
         try
         {
             var document = ManifestReader.Read(await Images.Content.ReadAllAsync(descriptor.Digest, ManifestReader.MaxSize, cancellationToken).ConfigureAwait(false), descriptor.MediaType);
@@ -92,7 +106,10 @@ public sealed partial class ContainerEngine
             }
             if (document is not ImageManifest manifest) throw new EngineException($"{descriptor.Digest} is not an image manifest");
             var config = ImageConfigReader.Read(await Images.Content.ReadAllAsync(manifest.Config.Digest, ImageConfigReader.MaxSize, cancellationToken).ConfigureAwait(false));
-            return new ResolvedImage(reference, descriptor, manifest, manifest.Config.Digest, config);
+            var image = new ResolvedImage(reference, descriptor, manifest, manifest.Config.Digest, config);
+            if (_images.Count >= ImageCacheSize) _images.Clear();
+            _images[named] = image;
+            return image;
         }
         catch (ImageException e)
         {

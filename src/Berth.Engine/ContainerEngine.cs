@@ -60,6 +60,12 @@ public sealed partial class ContainerEngine
     /// <summary>Where a container's root file system is mounted while it runs.</summary>
     public static string RootfsOf(string containerDir) => Path.Combine(containerDir, "bundle", "rootfs");
 
+    /// <summary>
+    /// The root file system of a running container as its init sees it: the shim mounts it in a mount namespace of
+    /// its own (see <see cref="ContainerShim"/>), so <see cref="RootfsOf"/> is an empty folder from anywhere else.
+    /// </summary>
+    private static string LiveRootOf(ContainerRecord record) => $"/proc/{record.State.Pid}/root";
+
     /// <summary>A container's log file.</summary>
     public string LogPath(ContainerRecord record) => Path.Combine(Containers.Dir(record.Id), ContainerShim.LogFile);
 
@@ -71,6 +77,7 @@ public sealed partial class ContainerEngine
     public async Task<ContainerRecord> CreateAsync(RunOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Trace.Mark("engine: create");
         Validate(options);
         using var hold = HoldStore();
         var image = await ResolveImageAsync(options.Image, cancellationToken).ConfigureAwait(false);
@@ -128,6 +135,7 @@ public sealed partial class ContainerEngine
         };
         Containers.Add(record, dir => WriteEtcFiles(dir, record));
         Events.Append(new EngineEvent { Type = "container", Action = "create", Subject = id, Name = record.Name, Image = record.Image });
+        Trace.Mark("engine: created");
         return record;
     }
 
@@ -138,12 +146,31 @@ public sealed partial class ContainerEngine
     /// <exception cref="EngineException">It is already running, or it could not start (the runtime's message).</exception>
     public ContainerRecord Start(string nameOrId, bool attach = false)
     {
+        Trace.Mark("engine: start");
         var record = Finished(Containers.Find(nameOrId));
         if (IsShimAlive(record)) throw new EngineException($"container {record.Name} is already running");
         var dir = Containers.Dir(record.Id);
         File.Delete(Path.Combine(dir, ContainerShim.StoppingFile));
+        var read = HandToReadyShim(record.Id, attach) ?? SpawnShim(dir, record.Id, attach);
+        Trace.Mark("engine: shim spawned");
+        string result;
+        try
+        {
+            if (!Fd.WaitReadable(read, (int)ShimStartTimeout.TotalMilliseconds))
+                throw new EngineException($"container {record.Name}: its shim did not report within {ShimStartTimeout.TotalSeconds:0} s (see {Path.Combine(dir, ContainerShim.LogFileOfShim)})");
+            result = Encoding.UTF8.GetString(Fd.ReadToEnd(read)).Trim();
+        }
+        finally { Fd.Close(read); }
+        Trace.Mark("engine: shim reported");
+        if (result.StartsWith("error ", StringComparison.Ordinal)) throw new EngineException(result[6..]);
+        if (result != "ok") throw new EngineException($"container {record.Name}: its shim exited without starting it (see {Path.Combine(dir, ContainerShim.LogFileOfShim)})");
+        return Containers.Find(record.Id);
+    }
+
+    /// <summary>Spawns a shim for container <paramref name="id"/>; returns the descriptor on which it reports the start.</summary>
+    private int SpawnShim(string dir, string id, bool attach)
+    {
         var (read, write) = Fd.Pipe();
-        int shim;
         var nulls = new List<int>();
         try
         {
@@ -153,39 +180,86 @@ public sealed partial class ContainerEngine
                 nulls.Add((int)n.DangerousGetHandle());
                 n.SetHandleAsInvalid();
             }
-            var shimLog = Fd.Open(Path.Combine(dir, "shim.log"), Fd.O_WRONLY | Fd.O_CREAT | Fd.O_APPEND, 0x1a4 /* 0644 */);
+            var shimLog = Fd.Open(Path.Combine(dir, ContainerShim.LogFileOfShim), Fd.O_WRONLY | Fd.O_CREAT | Fd.O_APPEND, 0x1a4 /* 0644 */);
             nulls.Add((int)shimLog.DangerousGetHandle());
             shimLog.SetHandleAsInvalid();
-            var env = new List<string>();
-            if (Options.CgroupParent is { } parent) env.Add("BERTH_CGROUP_PARENT=" + parent);
-            if (Environment.GetEnvironmentVariable("BERTH_TRACE") is { Length: > 0 } trace) env.Add("BERTH_TRACE=" + trace);
-            shim = Processes.Spawn(new SpawnOptions
+            var shim = Processes.Spawn(new SpawnOptions
             {
                 Path = Options.BerthPath,
-                Args = ["berth", "__shim", Options.DataRoot, Options.RuntimeRoot, record.Id, attach ? "attach" : "detached"],
-                Env = env,
+                Args = ["berth", "__shim", Options.DataRoot, Options.RuntimeRoot, id, attach ? "attach" : "detached"],
+                Env = ShimEnvironment(),
                 NewSession = true,
                 Fds = new Dictionary<int, int> { [nulls[0]] = 0, [nulls[1]] = 1, [nulls[2]] = 2, [write] = ContainerShim.ResultFd },
             });
+            // Reap the shim when it ends, for long-lived callers (the control plane); a CLI exits first.
+            new Thread(() => Processes.Wait(shim)) { IsBackground = true, Name = "berth-shim-reaper" }.Start();
+            return read;
+        }
+        catch
+        {
+            Fd.Close(read);
+            throw;
         }
         finally
         {
             Fd.Close(write);
             foreach (var n in nulls) Fd.Close(n);
         }
-        // Reap the shim when it ends, for long-lived callers (the control plane); a CLI exits first.
-        new Thread(() => Processes.Wait(shim)) { IsBackground = true, Name = "berth-shim-reaper" }.Start();
-        string result;
-        try
+    }
+
+    private List<string> ShimEnvironment()
+    {
+        var env = new List<string>();
+        if (Options.CgroupParent is { } parent) env.Add("BERTH_CGROUP_PARENT=" + parent);
+        env.AddRange(Trace.Env);
+        return env;
+    }
+
+    private ReadyShim? _readyShim;
+    private int _readying;
+    private volatile bool _shimsReleased;
+
+    /// <summary>
+    /// With <see cref="EngineOptions.KeepShimReady"/>: gives container <paramref name="id"/> to the shim waiting for one,
+    /// and starts the next in the background; returns the descriptor on which it reports the start, or null when none
+    /// was ready.
+    /// </summary>
+    private int? HandToReadyShim(string id, bool attach)
+    {
+        if (!Options.KeepShimReady || _shimsReleased) return null;
+        using var ready = Interlocked.Exchange(ref _readyShim, null);
+        var read = ready?.Hand(id, attach);
+        PrepareShim();
+        return read;
+    }
+
+    /// <summary>Starts a shim that waits for a container, unless one waits already or is being started.</summary>
+    private void PrepareShim()
+    {
+        if (Volatile.Read(ref _readyShim) is not null || Interlocked.Exchange(ref _readying, 1) == 1) return;
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
         {
-            if (!Fd.WaitReadable(read, (int)ShimStartTimeout.TotalMilliseconds))
-                throw new EngineException($"container {record.Name}: its shim did not report within {ShimStartTimeout.TotalSeconds:0} s (see {Path.Combine(dir, "shim.log")})");
-            result = Encoding.UTF8.GetString(Fd.ReadToEnd(read)).Trim();
-        }
-        finally { Fd.Close(read); }
-        if (result.StartsWith("error ", StringComparison.Ordinal)) throw new EngineException(result[6..]);
-        if (result != "ok") throw new EngineException($"container {record.Name}: its shim exited without starting it (see {Path.Combine(dir, "shim.log")})");
-        return Containers.Find(record.Id);
+            try
+            {
+                var shim = ReadyShim.Start(Options, ShimEnvironment());
+                if (_shimsReleased || Interlocked.CompareExchange(ref _readyShim, shim, null) is not null) shim.Dispose();
+            }
+            catch (LinuxException)
+            {
+                // None ready: the next start spawns its own shim, as without the option.
+            }
+            finally { Volatile.Write(ref _readying, 0); }
+        }, null);
+    }
+
+    /// <summary>
+    /// Lets the shim kept ready (<see cref="EngineOptions.KeepShimReady"/>) go: it leaves without touching anything, and
+    /// no other is started. Containers already started are not affected. Call it when the engine's owner stops.
+    /// </summary>
+    public void ReleaseReadyShim()
+    {
+        _shimsReleased = true;
+        Interlocked.Exchange(ref _readyShim, null)?.Dispose();
     }
 
     /// <summary>
@@ -286,7 +360,7 @@ public sealed partial class ContainerEngine
         var record = Running(nameOrId);
         if (args.Count == 0) throw new EngineException("exec: no command given");
         foreach (var e in request.Env) ValidateEnv(e);
-        var user = ImageUser.Resolve(RootfsOf(Containers.Dir(record.Id)), request.User ?? record.User);
+        var user = ImageUser.Resolve(LiveRootOf(record), request.User ?? record.User);
         var env = record.Env.ToList();
         foreach (var e in request.Env) Override(env, e);
         if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + user.Home);
@@ -348,7 +422,7 @@ public sealed partial class ContainerEngine
     {
         var record = Containers.Find(nameOrId);
         if (!IsShimAlive(record)) throw new EngineException($"container {record.Name} is not running");
-        return ProcessTree.Read(PidsOf(record), RootfsOf(Containers.Dir(record.Id)));
+        return ProcessTree.Read(PidsOf(record), LiveRootOf(record));
     }
 
     /// <summary>The host pids of a container's processes (its cgroup's), as the runtime lists them.</summary>

@@ -27,6 +27,12 @@ public static class ContainerShim
     /// <summary>The container's log file name.</summary>
     public const string LogFile = "container.log";
 
+    /// <summary>The mode argument of a shim started before its container is known (see <see cref="RunReady"/>).</summary>
+    public const string ReadyMode = ReadyShim.Mode;
+
+    /// <summary>The shim's own log (its stderr) in the container's folder.</summary>
+    public const string LogFileOfShim = "shim.log";
+
     /// <summary>How long the shim waits for the terminal once the runtime has created the container (it was sent by then).</summary>
     private static readonly TimeSpan ConsoleWait = TimeSpan.FromSeconds(10);
 
@@ -38,9 +44,62 @@ public static class ContainerShim
     {
         ArgumentNullException.ThrowIfNull(options);
         Trace.Mark("shim");
+        if (Prepare() is { } error)
+        {
+            Report("error " + error);
+            return 1;
+        }
+        return Serve(new ContainerEngine(options), id, waitAttach);
+    }
+
+    /// <summary>
+    /// Runs a shim started before its container was known (<see cref="ReadyShim"/>): it prepares what it can, waits
+    /// for the container on descriptor 0, then is that container's shim as <see cref="Run"/> would be. Returns 0
+    /// at once, having touched nothing, when its engine lets it go instead.
+    /// </summary>
+    public static int RunReady(EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var error = Prepare();
+        var engine = new ContainerEngine(options);
+        // Built now rather than during a launch: the serialiser's metadata for the runtime config.
+        _ = SpecJsonContext.Default.RuntimeSpec;
+        if (ReadyShim.WaitForOrder() is not { } order) return 0;
+        Trace.Mark("shim");
+        // From here on it is the container's shim, its stderr in the container's shim.log like a shim started for it.
+        var log = Fd.TryOpen(Path.Combine(engine.Containers.Dir(order.Id), LogFileOfShim), Fd.O_WRONLY | Fd.O_CREAT | Fd.O_APPEND, out _, 0x1a4 /* 0644 */);
+        if (log >= 0)
+        {
+            Fd.Dup2(log, 2);
+            Fd.Close(log);
+        }
+        using (var devnull = Fd.Open("/dev/null", Fd.O_RDONLY)) Fd.Dup2((int)devnull.DangerousGetHandle(), 0);
+        if (error is not null)
+        {
+            Report("error " + error);
+            return 1;
+        }
+        return Serve(engine, order.Id, order.Attach);
+    }
+
+    /// <summary>What a shim does before it touches its container; the error, if any.</summary>
+    private static string? Prepare()
+    {
         Prctl.SetChildSubreaper();
         Prctl.SetName("berth-shim");
-        var engine = new ContainerEngine(options);
+        try
+        {
+            PrivateMounts();
+            return null;
+        }
+        catch (LinuxException e)
+        {
+            return "cannot make the shim's mount namespace: " + e.Message;
+        }
+    }
+
+    private static int Serve(ContainerEngine engine, string id, bool waitAttach)
+    {
         var dir = engine.Containers.Dir(id);
         var listener = -1;
         var reported = false;
@@ -101,7 +160,7 @@ public static class ContainerShim
                     record.State.Pid = 0;
                     engine.Containers.Save(record);
                     // Cleaned up before the starter hears of it: when it returns, nothing of a --rm container is left.
-                    var code = Finish(engine, record, dir, clients, record.State.ExitCode.Value);
+                    var code = Finish(engine, record, dir, clients, record.State.ExitCode.Value, held);
                     if (!reported)
                     {
                         Report("error " + e.Message);
@@ -112,7 +171,7 @@ public static class ContainerShim
                 record = engine.Containers.Load(id);
                 var stopped = File.Exists(Path.Combine(dir, StoppingFile));
                 if (!record.Restart.ShouldRestart(exitCode, record.State.RestartCount, stopped))
-                    return Finish(engine, record, dir, clients, exitCode);
+                    return Finish(engine, record, dir, clients, exitCode, held);
 
                 // Docker's back-off: 100 ms, doubling, back to 100 ms after a run of 10 s or more.
                 delay = DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(10) ? TimeSpan.FromMilliseconds(100) : delay;
@@ -126,7 +185,7 @@ public static class ContainerShim
                 {
                     record.State.Status = ContainerStatus.Exited;
                     engine.Containers.Save(record);
-                    return Finish(engine, record, dir, clients, exitCode);
+                    return Finish(engine, record, dir, clients, exitCode, held);
                 }
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
             }
@@ -142,6 +201,21 @@ public static class ContainerShim
         }
     }
 
+    /// <summary>
+    /// Moves this thread (and so the threads it starts, the runtime's init launcher among them) into a mount
+    /// namespace of the shim's own, where the container's root file system is mounted: the host's mount table then
+    /// does not grow with every running container. That table is read by every process that starts (the .NET runtime
+    /// reads /proc/self/mountinfo twice to find its cgroup limits) and copied by every new mount namespace, so on a
+    /// host with hundreds of containers each start would pay for all of them. The mount also goes away with the last
+    /// process that uses it, even when the shim is killed. Host mounts still propagate in (slave); ours never out.
+    /// Others reach the root through <c>/proc/PID/root</c> of the container's init.
+    /// </summary>
+    private static void PrivateMounts()
+    {
+        Namespaces.Unshare(NamespaceType.CLONE_NEWNS);
+        Mounts.SetPropagation("/", MountFlags.MS_SLAVE | MountFlags.MS_REC);
+    }
+
     private static void Report(string line)
     {
         try { Fd.WriteAll(ResultFd, Encoding.UTF8.GetBytes(line)); }
@@ -150,7 +224,7 @@ public static class ContainerShim
     }
 
     /// <summary>The end: unmount, remove under --rm, then tell attached clients the exit code.</summary>
-    private static int Finish(ContainerEngine engine, ContainerRecord record, string dir, AttachClients clients, int exitCode)
+    private static int Finish(ContainerEngine engine, ContainerRecord record, string dir, AttachClients clients, int exitCode, FileStream shimLock)
     {
         OverlayRootfs.Unmount(ContainerEngine.RootfsOf(dir));
         File.Delete(Path.Combine(dir, StoppingFile));
@@ -158,9 +232,13 @@ public static class ContainerShim
         if (record.AutoRemove)
         {
             engine.RemoveFiles(record);
+            shimLock.Dispose();
         }
         else
         {
+            // The lock first: a start that finds no shim in the record (while this one still tells its clients the
+            // exit code) must find the lock free too.
+            shimLock.Dispose();
             record.State.ShimPid = 0;
             record.State.ShimStartTime = 0;
             engine.Containers.Save(record);

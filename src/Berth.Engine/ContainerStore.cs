@@ -155,7 +155,7 @@ public sealed class ContainerStore
             ? Directory.EnumerateFileSystemEntries(NamesDir).Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal)
             : List().Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
 
-    private static bool IsId(string text) => text.Length == 64 && text.All(char.IsAsciiHexDigitLower);
+    internal static bool IsId(string text) => text.Length == 64 && text.All(char.IsAsciiHexDigitLower);
 
     /// <summary>The ids of the containers that have a record (folder names only: nothing is parsed).</summary>
     private IEnumerable<string> Ids()

@@ -23,4 +23,11 @@ public sealed class EngineOptions
 
     /// <summary>Registries (<c>host[:port]</c>) that may be reached over plain HTTP besides loopback ones.</summary>
     public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+
+    /// <summary>
+    /// Keep one shim started ahead, waiting for the next container (for a long-lived engine, the control plane's): a
+    /// start then skips the shim's process start and set-up. The owner calls <see cref="ContainerEngine.ReleaseReadyShim"/>
+    /// when it stops. Off by default: a one-shot caller (the CLI) would leave a waiting shim behind for nothing.
+    /// </summary>
+    public bool KeepShimReady { get; init; }
 }

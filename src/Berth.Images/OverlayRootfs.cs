@@ -38,10 +38,11 @@ public static class OverlayRootfs
         }
     }
 
-    /// <summary>Whether an overlay is mounted at <paramref name="target"/> (from /proc/self/mountinfo).</summary>
+    /// <summary>Whether something is mounted at <paramref name="target"/> (statx, or /proc/self/mountinfo on kernels before 5.8).</summary>
     public static bool IsMounted(string target)
     {
         var full = Path.GetFullPath(target);
+        if (FilesAt.IsMountRoot(full) is { } root) return root;
         foreach (var line in Fd.ReadText("/proc/self/mountinfo").Split('\n'))
         {
             var fields = line.Split(' ');

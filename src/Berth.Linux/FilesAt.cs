@@ -14,6 +14,8 @@ public static unsafe class FilesAt
     public const int AT_REMOVEDIR = 0x200;
     public const int AT_EMPTY_PATH = 0x1000;
     private const uint STATX_BASIC_STATS = 0x7ff;
+    private const ulong STATX_ATTR_MOUNT_ROOT = 0x2000;
+    private const int AT_FDCWD = -100;
     private const int XATTR_SIZE_MAX = 65536;
 
     /// <summary>openat(2), adding O_CLOEXEC; returns the descriptor or -1 with <paramref name="errno"/>.</summary>
@@ -133,6 +135,24 @@ public static unsafe class FilesAt
             Mode: *(ushort*)(buf + 28), Uid: *(uint*)(buf + 20), Gid: *(uint*)(buf + 24), Size: *(long*)(buf + 40),
             Inode: *(ulong*)(buf + 32), Links: *(uint*)(buf + 16), Blocks: *(ulong*)(buf + 48),
             DeviceMajor: *(uint*)(buf + 128), DeviceMinor: *(uint*)(buf + 132));
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is the root of a mount (statx's STATX_ATTR_MOUNT_ROOT, Linux 5.8): one
+    /// system call, where reading /proc/self/mountinfo costs as much as the host has mounts. Null when the path
+    /// does not exist or the kernel does not report the attribute.
+    /// </summary>
+    public static bool? IsMountRoot(string path)
+    {
+        var buf = stackalloc byte[256];
+        if (Libc.statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, buf) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno is Errno.ENOENT or Errno.ENOTDIR ? null : throw new LinuxException("statx", errno, path);
+        }
+        // struct statx: stx_attributes at offset 8, stx_attributes_mask at 56.
+        if ((*(ulong*)(buf + 56) & STATX_ATTR_MOUNT_ROOT) == 0) return null;
+        return (*(ulong*)(buf + 8) & STATX_ATTR_MOUNT_ROOT) != 0;
     }
 
     /// <summary>statx(2) of an open descriptor.</summary>

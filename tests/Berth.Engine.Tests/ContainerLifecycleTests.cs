@@ -117,6 +117,24 @@ public sealed class ContainerLifecycleTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void Run_Detached_RootfsIsMountedInTheShimsNamespaceNotTheHosts()
+    {
+        _h.Ok("run", "-d", "--name", "apart", "busybox", "sh", "-c", "echo inside > /made-here; sleep 1000");
+        var state = _h.Inspect("apart")["state"]!;
+        var shim = (int)state["shimPid"]!;
+        var init = (int)state["pid"]!;
+        EngineHarness.WaitUntil(() => File.Exists($"/proc/{init}/root/made-here"), "the container's file, seen through its init's root");
+
+        var shimMounts = File.ReadAllLines($"/proc/{shim}/mountinfo");
+        Assert.Empty(_h.Mounts());
+        Assert.Contains(shimMounts, l => l.Split(' ')[4].StartsWith(_h.DataRoot, StringComparison.Ordinal) && l.Contains(" - overlay ", StringComparison.Ordinal));
+        Assert.Equal("inside\n", File.ReadAllText($"/proc/{init}/root/made-here"));
+
+        _h.Ok("rm", "-f", "apart");
+        Assert.Empty(_h.ContainerDirs());
+    }
+
+    [RequiresRootFact]
     public void Exec_RunsInTheContainerWithItsEnvironment()
     {
         _h.Ok("run", "-d", "--name", "host", "-e", "GREETING=hello", "busybox", "sleep", "1000");

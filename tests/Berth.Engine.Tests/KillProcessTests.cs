@@ -13,7 +13,9 @@ public sealed class KillProcessTests : IDisposable
     public void KillProcess_ChildSleep_EndsItAloneAndIsRecorded()
     {
         var id = _h.Ok("run", "-d", "--name", "pair", "busybox", "sh", "-c", "sleep 1000 & sleep 1001 & wait").Stdout.Trim();
-        EngineHarness.WaitUntil(() => _h.Processes("pair").Count == 3, "the shell and both sleeps");
+        // By command, not count: a forked child shows the shell's command line until it has exec'd its sleep.
+        EngineHarness.WaitUntil(() => _h.Processes("pair").Select(p => p.Command).Order().SequenceEqual(["sh -c sleep 1000 & sleep 1001 & wait", "sleep 1000", "sleep 1001"]),
+            "the shell and both sleeps");
         var target = _h.Processes("pair").Single(p => p.Command == "sleep 1000");
 
         _h.Engine.KillProcess("pair", target.Pid, Signals.SIGKILL);

@@ -34,6 +34,29 @@ public sealed class MountsTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void IsMountRoot_BeforeAndAfterMount_FollowsTheMount()
+    {
+        var target = Path.Combine(_dir, "point");
+        Directory.CreateDirectory(target);
+        bool? before = null, mounted = null, inside = null;
+
+        OnOwnMountNamespace(() =>
+        {
+            before = FilesAt.IsMountRoot(target);
+            Mounts.Mount("tmpfs", target, "tmpfs", MountFlags.None, "size=1m");
+            Directory.CreateDirectory(Path.Combine(target, "sub"));
+            mounted = FilesAt.IsMountRoot(target);
+            inside = FilesAt.IsMountRoot(Path.Combine(target, "sub"));
+        });
+
+        Assert.False(before);
+        Assert.True(mounted);
+        Assert.False(inside);
+        Assert.True(FilesAt.IsMountRoot("/proc"));
+        Assert.Null(FilesAt.IsMountRoot(Path.Combine(_dir, "missing")));
+    }
+
+    [RequiresRootFact]
     public void Mount_MissingTarget_ThrowsEnoentNamingPath()
     {
         var target = Path.Combine(_dir, "missing");
