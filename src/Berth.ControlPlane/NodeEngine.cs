@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 
 namespace Berth.ControlPlane;
 
-/// <summary>The local node: its id and its engine, called in-process.</summary>
-public sealed class NodeEngine
+/// <summary>The local node: its id and its engine, called in-process (keeping a shim ready for the next launch).</summary>
+public sealed class NodeEngine : IDisposable
 {
     public NodeEngine(IOptions<ControlPlaneOptions> options)
     {
@@ -20,10 +20,14 @@ public sealed class NodeEngine
             RuntimeRoot = o.Engine.RuntimeRoot,
             BerthPath = Path.GetFullPath(berth),
             CgroupParent = o.Engine.CgroupParent,
+            KeepShimReady = true,
         });
     }
 
     public string NodeId { get; }
 
     public ContainerEngine Engine { get; }
+
+    /// <summary>Lets the shim kept ready go (running containers are not affected).</summary>
+    public void Dispose() => Engine.ReleaseReadyShim();
 }

@@ -25,6 +25,7 @@ public sealed class ContainerService(
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
+        Berth.Runtime.Trace.Mark("api: create");
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var teamName = request.Team;
         if (teamName is null && request.TemplateId is { } fromTemplate)
@@ -88,10 +89,11 @@ public sealed class ContainerService(
             }
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             audit.Anchor(entry);
+            Berth.Runtime.Trace.Mark("api: committed");
         }
-        // The wait's last read is the answer: no further query for it.
+        // The wait's answer is the answer (the owner is the caller): no further query for it.
         var launched = request.Start ? await LaunchAndWaitAsync(container, caller, cancellationToken).ConfigureAwait(false) : null;
-        return launched is not null ? ContainerView.From(launched, launched.Team!.Name, launched.Owner!.Username) : await GetAsync(caller, container.Id, cancellationToken).ConfigureAwait(false);
+        return launched is not null ? ContainerView.From(launched, team.Name, caller.Name) : await GetAsync(caller, container.Id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The containers of the caller's teams (all for admins and auditors), newest first; removed ones only when asked.</summary>
@@ -253,16 +255,17 @@ public sealed class ContainerService(
     /// <summary>
     /// Waits, at most <see cref="ControlPlaneOptions.LaunchWaitSeconds"/>, for the job to finish and the container
     /// to reach <paramref name="done"/> (a job sent through a queue finishes in another process). A slow job goes
-    /// on; the answer then shows the state so far. Returns the container as last read (with its team and owner)
-    /// once it is done, null when the wait ran out.
+    /// on; the answer then shows the state so far. Returns the container once it is done, as the job saved it when
+    /// it ran in this process, else as last read (with its team and owner); null when the wait ran out.
     /// </summary>
-    private async Task<Container?> WaitAsync(Guid id, Task job, Func<Container, bool> done, CancellationToken cancellationToken)
+    private async Task<Container?> WaitAsync(Guid id, Task<Container?> job, Func<Container, bool> done, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.LaunchWaitSeconds));
         try
         {
-            await job.WaitAsync(timeout.Token).ConfigureAwait(false);
+            // A job run in this process hands over the container as it saved it.
+            if (await job.WaitAsync(timeout.Token).ConfigureAwait(false) is { } saved && done(saved)) return saved;
             await using var db = await dbFactory.CreateDbContextAsync(timeout.Token).ConfigureAwait(false);
             while (await db.Containers.AsNoTracking().Include(x => x.Team).Include(x => x.Owner).FirstOrDefaultAsync(x => x.Id == id, timeout.Token).ConfigureAwait(false) is { } c)
             {

@@ -15,6 +15,13 @@ namespace Berth.ControlPlane.Jobs;
 /// </summary>
 public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, NodeEngine node, ContainerLocks locks, ILogger<ContainerJobs> logger)
 {
+    /// <summary>
+    /// The container as this instance's last job saved it (null before that, or when the job changed nothing): a
+    /// caller that ran the job in its own process (<see cref="JobDispatcher"/>) answers with it instead of reading
+    /// the row again.
+    /// </summary>
+    public Container? Saved { get; private set; }
+
     /// <summary>The engine's name of a control-plane container (unique on the node).</summary>
     public static string EngineName(Guid id) => "berth-" + id.ToString("N");
 
@@ -23,6 +30,7 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
     {
         using var held = await locks.TakeAsync(containerId, cancellationToken).ConfigureAwait(false);
         var c = await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
+        Berth.Runtime.Trace.Mark("job: loaded");
         if (c is null || c.Desired != DesiredState.Running) return;
         var engine = node.Engine;
         if (c.EngineId is { } existing && engine.Containers.TryFind(existing) is { } current && ContainerEngine.IsShimAlive(current)) return;
@@ -41,7 +49,8 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
             logger.LogInformation("container {Id} did not start: {Message}", c.Id, e.Message);
             error = e.Message;
         }
-        await SaveAsync(containerId, async (db, c) =>
+        Berth.Runtime.Trace.Mark("job: engine done");
+        await SaveAsync(containerId, c, async (db, c) =>
         {
             var now = DateTimeOffset.UtcNow;
             c.EngineId = engineId;
@@ -59,7 +68,8 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
             // The event ingestor may have recorded this start's end already (a process that exits at once).
             var endedMeanwhile = c.State == ContainerState.Stopped
                 && (c.FinishedAt >= startedAt || engine.Containers.TryFind(engineId!)?.State.Status is ContainerStatus.Exited or ContainerStatus.Dead);
-            await RunBook.CloseAsync(db, c.Id, now, null, false, "lost", cancellationToken).ConfigureAwait(false);
+            // A run is only ever opened with StartedAt set: a container that never started has none to close.
+            if (c.StartedAt is not null) await RunBook.CloseAsync(db, c.Id, now, null, false, "lost", cancellationToken).ConfigureAwait(false);
             var run = new Run { ContainerId = c.Id, TeamId = c.TeamId, StartedById = actorId, Image = c.Spec.Image, StartedAt = startedAt };
             db.Runs.Add(run);
             db.Events.Add(RunBook.Event(c, "start", null, actorId, startedAt));
@@ -156,16 +166,34 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
     /// Applies <paramref name="apply"/> to a fresh copy of the container and saves; when the event ingestor or a user
     /// changed the row meanwhile (its xmin moved), reads it again and applies again.
     /// </summary>
-    private async Task SaveAsync(Guid id, Func<BerthDbContext, Container, Task> apply, CancellationToken cancellationToken)
+    private Task SaveAsync(Guid id, Func<BerthDbContext, Container, Task> apply, CancellationToken cancellationToken)
+        => SaveAsync(id, null, apply, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SaveAsync(Guid, Func{BerthDbContext, Container, Task}, CancellationToken)"/> that first tries the copy
+    /// the job read (<paramref name="read"/>, untracked) instead of reading the row again: its xmin is the check that
+    /// nothing changed since.
+    /// </summary>
+    private async Task SaveAsync(Guid id, Container? read, Func<BerthDbContext, Container, Task> apply, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            var c = await db.Containers.FirstAsync(x => x.Id == id, cancellationToken).ConfigureAwait(false);
+            Container c;
+            if (attempt == 1 && read is not null)
+            {
+                c = read;
+                db.Containers.Attach(c);
+            }
+            else
+            {
+                c = await db.Containers.FirstAsync(x => x.Id == id, cancellationToken).ConfigureAwait(false);
+            }
             await apply(db, c).ConfigureAwait(false);
             try
             {
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                Saved = c;
                 return;
             }
             catch (DbUpdateConcurrencyException) when (attempt < 10)

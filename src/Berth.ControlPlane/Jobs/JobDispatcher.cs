@@ -5,6 +5,7 @@ using Hangfire.States;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Container = Berth.Data.Entities.Container;
 
 namespace Berth.ControlPlane.Jobs;
 
@@ -18,8 +19,11 @@ public sealed class JobDispatcher(IBackgroundJobClient jobs, IServiceScopeFactor
 {
     private readonly SemaphoreSlim _slots = new(Math.Max(4, 4 * Environment.ProcessorCount));
 
-    /// <summary>Runs or enqueues <paramref name="job"/> for <paramref name="nodeId"/>; returns the in-process run (completed when enqueued).</summary>
-    public Task DispatchAsync(string nodeId, Expression<Func<ContainerJobs, Task>> job)
+    /// <summary>
+    /// Runs or enqueues <paramref name="job"/> for <paramref name="nodeId"/>; returns the in-process run, whose result is
+    /// the container as the job saved it (<see cref="ContainerJobs.Saved"/>), or null (at once when enqueued).
+    /// </summary>
+    public Task<Container?> DispatchAsync(string nodeId, Expression<Func<ContainerJobs, Task>> job)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (options.Value.LocalFastPath && nodeId == node.NodeId)
@@ -34,12 +38,15 @@ public sealed class JobDispatcher(IBackgroundJobClient jobs, IServiceScopeFactor
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
-                    await call(scope.ServiceProvider.GetRequiredService<ContainerJobs>()).ConfigureAwait(false);
+                    var jobs = scope.ServiceProvider.GetRequiredService<ContainerJobs>();
+                    await call(jobs).ConfigureAwait(false);
+                    return jobs.Saved;
                 }
                 catch (Exception e)
                 {
                     // Recorded on the container by the job; reconciliation re-drives it.
                     logger.LogWarning(e, "container job failed on the fast path: {Job}", job);
+                    return null;
                 }
                 finally
                 {
@@ -48,7 +55,7 @@ public sealed class JobDispatcher(IBackgroundJobClient jobs, IServiceScopeFactor
             });
         }
         jobs.Create(Job.FromExpression(job), new EnqueuedState(NodeQueue.For(nodeId)));
-        return Task.CompletedTask;
+        return Task.FromResult<Container?>(null);
     }
 
     public void Dispose() => _slots.Dispose();
