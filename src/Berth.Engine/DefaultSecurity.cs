@@ -33,13 +33,14 @@ public static class DefaultSecurity
     /// </summary>
     public static readonly IReadOnlyList<string> RefusedSyscalls =
     [
-        "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module", "finit_module",
-        "fsconfig", "fsmount", "fsopen", "fspick", "get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl",
+        "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module", "fanotify_init",
+        "finit_module", "fsconfig", "fsmount", "fsopen", "fspick", "get_kernel_syms", "get_mempolicy", "init_module",
+        "io_uring_enter", "io_uring_register", "io_uring_setup", "ioperm", "iopl",
         "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount", "mount_setattr",
         "move_mount", "move_pages", "name_to_handle_at", "nfsservctl", "open_by_handle_at", "open_tree",
         "perf_event_open", "pivot_root", "process_vm_readv", "process_vm_writev", "ptrace", "query_module", "quotactl",
         "quotactl_fd", "reboot", "request_key", "set_mempolicy", "setns", "settimeofday", "swapoff", "swapon", "sysfs",
-        "_sysctl", "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old",
+        "_sysctl", "syslog", "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vhangup", "vm86", "vm86old",
     ];
 
     private const ulong CLONE_NEWNS = 0x00020000;
@@ -49,6 +50,7 @@ public static class DefaultSecurity
     private const ulong CLONE_NEWUSER = 0x10000000;
     private const ulong CLONE_NEWPID = 0x20000000;
     private const ulong CLONE_NEWNET = 0x40000000;
+    private const ulong AF_VSOCK = 40;
     private const uint EPERM = 1;
     private const uint ENOSYS = 38;
 
@@ -64,6 +66,14 @@ public static class DefaultSecurity
             new() { Names = [.. RefusedSyscalls], Action = "SCMP_ACT_ERRNO", ErrnoRet = EPERM },
             new() { Names = ["clone3"], Action = "SCMP_ACT_ERRNO", ErrnoRet = ENOSYS },
         };
+        // Docker's profile lets socket() through for every family but AF_VSOCK (the host's hypervisor sockets).
+        rules.Add(new SeccompSyscallSpec
+        {
+            Names = ["socket"],
+            Action = "SCMP_ACT_ERRNO",
+            ErrnoRet = EPERM,
+            Args = [new SeccompArgSpec { Index = 0, Value = AF_VSOCK, Op = "SCMP_CMP_EQ" }],
+        });
         foreach (var flag in new[] { CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET })
         {
             rules.Add(new SeccompSyscallSpec

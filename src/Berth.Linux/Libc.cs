@@ -204,6 +204,10 @@ internal static unsafe partial class Libc
     internal const long SYS_pidfd_open = 434;
     internal const long SYS_close_range = 436;
     internal const long SYS_openat2 = 437;
+    internal const long SYS_open_tree = 428;
+    internal const long SYS_getcwd = 79;
+    internal const long SYS_mount_setattr = 442;
+    internal const long SYS_memfd_create = 319;
     internal const long SYS_bpf = 321;
 
     [StructLayout(LayoutKind.Sequential)]

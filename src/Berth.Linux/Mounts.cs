@@ -51,4 +51,16 @@ public static class Mounts
     {
         if (Libc.chdir(path) != 0) throw LinuxException.FromLastError("chdir", path);
     }
+
+    /// <summary>
+    /// The working directory as the getcwd system call reports it: a path that does not start with <c>/</c> (the
+    /// kernel's <c>(unreachable)</c> prefix) means the directory is outside the caller's root.
+    /// </summary>
+    public static unsafe string GetCwd()
+    {
+        var buffer = stackalloc byte[4096];
+        var n = Libc.syscall(Libc.SYS_getcwd, (long)buffer, 4096, 0, 0, 0, 0);
+        if (n < 0) throw LinuxException.FromLastError("getcwd", null);
+        return System.Text.Encoding.UTF8.GetString(buffer, (int)Math.Max(0, n - 1));
+    }
 }

@@ -4,6 +4,8 @@ namespace Berth.Linux;
 public static class Prctl
 {
     private const int PR_SET_PDEATHSIG = 1;
+    private const int PR_GET_DUMPABLE = 3;
+    private const int PR_SET_DUMPABLE = 4;
     private const int PR_SET_KEEPCAPS = 8;
     private const int PR_SET_NAME = 15;
     private const int PR_CAPBSET_READ = 23;
@@ -23,6 +25,16 @@ public static class Prctl
 
     /// <summary>Whether no_new_privs is set.</summary>
     public static bool GetNoNewPrivileges() => Libc.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
+
+    /// <summary>
+    /// Clears the dumpable flag (PR_SET_DUMPABLE 0): /proc/PID/{exe,fd,cwd,root,mem,environ} of the caller then need
+    /// CAP_SYS_PTRACE, so processes of a container cannot reach what a runtime process that entered it holds. The
+    /// next execve sets it again (for a payload that is not set-user-id).
+    /// </summary>
+    public static void ClearDumpable() => Call(PR_SET_DUMPABLE, 0, "PR_SET_DUMPABLE");
+
+    /// <summary>Whether the caller is dumpable (PR_GET_DUMPABLE).</summary>
+    public static bool IsDumpable() => Libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1;
 
     /// <summary>Keeps permitted capabilities across a change away from uid 0.</summary>
     public static void SetKeepCapabilities(bool keep) => Call(PR_SET_KEEPCAPS, keep ? 1UL : 0, "PR_SET_KEEPCAPS");

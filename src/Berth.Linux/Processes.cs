@@ -34,8 +34,18 @@ public static unsafe class Processes
             Check(Libc.posix_spawnattr_init(attr), "posix_spawnattr_init");
             // Move every source above all targets first, so that a dup2 never clobbers a source still needed
             // and never degenerates to dup2(fd, fd), which would leave close-on-exec set.
-            var minHigh = options.Fds.Count == 0 ? 3 : Math.Max(options.Fds.Values.Max(), options.Fds.Keys.Max()) + 1;
-            foreach (var (src, dst) in options.Fds)
+            var fds = new Dictionary<int, int>(options.Fds);
+            var path = options.Path;
+            if (ExecDescriptor(path) is { } exe)
+            {
+                // A program given as a descriptor must stay open until the exec: it gets the number above every
+                // target (left open in the child; the exec'd program decides what to do with it).
+                var number = Math.Max(2, fds.Count == 0 ? 2 : fds.Values.Max()) + 1;
+                fds[exe] = number;
+                path = "/proc/self/fd/" + number.ToString(CultureInfo.InvariantCulture);
+            }
+            var minHigh = fds.Count == 0 ? 3 : Math.Max(fds.Values.Max(), fds.Keys.Max()) + 1;
+            foreach (var (src, dst) in fds)
             {
                 var high = Fd.DupAbove(src, Math.Max(minHigh, 10));
                 moved.Add(high);
@@ -43,9 +53,9 @@ public static unsafe class Processes
             }
             // Descriptors this process inherited without close-on-exec (from the shell or harness that started it)
             // would pass to the child too: close every non-target from 3 up, after the dup2s (glibc >= 2.34).
-            var maxTarget = options.Fds.Count == 0 ? 2 : Math.Max(2, options.Fds.Values.Max());
+            var maxTarget = fds.Count == 0 ? 2 : Math.Max(2, fds.Values.Max());
             for (var fd = 3; fd < maxTarget; fd++)
-                if (!options.Fds.Values.Contains(fd))
+                if (!fds.ContainsValue(fd))
                     Check(Libc.posix_spawn_file_actions_addclose(fa, fd), "posix_spawn_file_actions_addclose");
             Check(Libc.posix_spawn_file_actions_addclosefrom_np(fa, maxTarget + 1), "posix_spawn_file_actions_addclosefrom_np");
             ulong none = 0, all = ~0UL;
@@ -54,11 +64,11 @@ public static unsafe class Processes
             var flags = (short)(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (options.NewSession ? POSIX_SPAWN_SETSID : 0));
             Check(Libc.posix_spawnattr_setflags(attr, flags), "posix_spawnattr_setflags");
 
-            var path = strings.Add(options.Path);
+            var program = strings.Add(path);
             var argv = strings.Array(options.Args);
             var envp = strings.Array(options.Env);
             int pid;
-            var rc = Libc.posix_spawn(&pid, path, fa, attr, argv, envp);
+            var rc = Libc.posix_spawn(&pid, program, fa, attr, argv, envp);
             if (rc != 0) throw new LinuxException("posix_spawn", rc, options.Path);
             return pid;
         }
@@ -71,6 +81,11 @@ public static unsafe class Processes
             NativeMemory.Free(attr);
         }
     }
+
+    /// <summary>The descriptor of a program given as <c>/proc/self/fd/N</c>, or null for a path.</summary>
+    private static int? ExecDescriptor(string path)
+        => path.StartsWith("/proc/self/fd/", StringComparison.Ordinal)
+           && int.TryParse(path.AsSpan(14), NumberStyles.None, CultureInfo.InvariantCulture, out var fd) ? fd : null;
 
     /// <summary>
     /// execve(2): replaces the calling process. Returns only by throwing. The caller resets signals first

@@ -3,7 +3,10 @@ namespace Berth.Linux;
 /// <summary>What <see cref="Processes.Spawn"/> starts: program, argv, environment and the descriptors the child gets.</summary>
 public sealed class SpawnOptions
 {
-    /// <summary>Absolute path of the program.</summary>
+    /// <summary>
+    /// Absolute path of the program, or <c>/proc/self/fd/N</c> to exec through descriptor N of the caller (such as a
+    /// <see cref="SealedExecutable"/>), which the child then holds, open, just above its highest target.
+    /// </summary>
     public required string Path { get; init; }
 
     /// <summary>argv, including argv[0].</summary>

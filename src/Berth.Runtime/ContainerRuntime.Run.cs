@@ -153,6 +153,7 @@ public sealed partial class ContainerRuntime
     {
         var (parentEnd, childEnd) = UnixSockets.Pair();
         var pidText = initPid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var berth = Security.RuntimeBinary.ForContainer(_options.BerthPath);
         int pid = 0;
         Exception? error = null;
         var thread = new Thread(() =>
@@ -163,7 +164,7 @@ public sealed partial class ContainerRuntime
                     if (ExecInit.Differs(ns, pidText)) Namespaces.Join($"/proc/{pidText}/ns/{ns}", type);
                 pid = Processes.Spawn(new SpawnOptions
                 {
-                    Path = _options.BerthPath,
+                    Path = berth,
                     Args = consoleSocket is null ? ["berth", "__exec", dir, processFile, pidText] : ["berth", "__exec", dir, processFile, pidText, consoleSocket],
                     Env = [],
                     Fds = new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2, [childEnd] = ContainerInit.SyncFd },

@@ -211,6 +211,37 @@ public sealed class ConfigFeatureTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void Exec_ProcessFile_KernelShowsItsUserCapabilitiesNoNewPrivsAndRlimit()
+    {
+        var bundle = _h.NewBundle("sleep", "30");
+        _h.CreateAndStart(bundle, _id);
+        var process = (JsonObject)bundle.Config["process"]!.DeepClone();
+        process["args"] = new JsonArray("sh", "-c", "grep -E '^(Uid|Gid|CapEff|CapBnd|NoNewPrivs):' /proc/self/status; ulimit -n");
+        process["user"] = new JsonObject { ["uid"] = 1000, ["gid"] = 1000 };
+        // A non-root process keeps a capability across its exec only through the ambient set.
+        process["capabilities"] = new JsonObject
+        {
+            ["bounding"] = new JsonArray("CAP_KILL"), ["effective"] = new JsonArray("CAP_KILL"), ["permitted"] = new JsonArray("CAP_KILL"),
+            ["inheritable"] = new JsonArray("CAP_KILL"), ["ambient"] = new JsonArray("CAP_KILL"),
+        };
+        process["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_NOFILE", ["hard"] = 333, ["soft"] = 333 });
+        process["noNewPrivileges"] = true;
+        var processFile = Path.Join(_dir, "process.json");
+        File.WriteAllText(processFile, process.ToJsonString());
+
+        var result = _h.Run("exec", "--process", processFile, _id);
+
+        Assert.True(result.Succeeded, result.ToString());
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries))).ToList();
+        Assert.Contains("Uid: 1000 1000 1000 1000", lines);
+        Assert.Contains("Gid: 1000 1000 1000 1000", lines);
+        Assert.Contains("CapEff: 0000000000000020", lines);
+        Assert.Contains("CapBnd: 0000000000000020", lines);
+        Assert.Contains("NoNewPrivs: 1", lines);
+        Assert.Contains("333", lines);
+    }
+
+    [RequiresRootFact]
     public async Task Update_ResourcesFromStdin_SetsPidsMax()
     {
         var bundle = _h.NewBundle("sleep", "30");

@@ -123,7 +123,7 @@ public static class ContainerMonitor
     public static int Setup(string stateDir, string berthPath, RuntimeSpec spec, ContainerState state,
         IReadOnlyDictionary<int, int> stdio, Action<int>? ptyHandler, Func<ICgroupManager> beforeGo, Action<int>? afterGo = null)
     {
-        using var init = InitLauncher.Start(berthPath, stateDir, spec, stdio);
+        using var init = InitLauncher.Start(Security.RuntimeBinary.ForContainer(berthPath), stateDir, spec, stdio);
         ICgroupManager cgroup;
         try { cgroup = beforeGo(); }
         catch

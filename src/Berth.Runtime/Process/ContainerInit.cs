@@ -45,6 +45,10 @@ public static class ContainerInit
 
     private static void RunCore(string stateDir, SyncChannel sync)
     {
+        // Until the payload's exec, nothing in the container may open our /proc/PID files (see RuntimeBinary).
+        Prctl.ClearDumpable();
+        // Started through a descriptor, the process would be named after its number.
+        Prctl.SetName("berth-init");
         Trace.Mark("init");
         var go = sync.ReceiveBytes(out var netns);
         if (!go.AsSpan().StartsWith(GoPrefix)) throw new RuntimeException("the runtime went away before the container was set up");

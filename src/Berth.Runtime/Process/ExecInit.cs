@@ -20,6 +20,9 @@ public static class ExecInit
         using var sync = new SyncChannel(ContainerInit.SyncFd);
         try
         {
+            // Until the exec, nothing in the container may open our /proc/PID files (see RuntimeBinary).
+            Prctl.ClearDumpable();
+            Prctl.SetName("berth-exec");
             var state = StateSerializer.Read(File.ReadAllBytes(Path.Combine(stateDir, StateStore.StateFile)), StateStore.StateFile);
             var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
             var process = SpecReader.ReadProcess(File.ReadAllBytes(processFile), processFile);

@@ -112,6 +112,10 @@ public static class ProcessFinalizer
 
         try { Mounts.Chdir(process.Cwd); }
         catch (LinuxException e) { throw new RuntimeException($"process.cwd: cannot enter {process.Cwd}: {e.Message}", e); }
+        // CVE-2024-21626: a cwd such as /proc/self/fd/N, N a descriptor of this process still open on a host
+        // directory, would resolve outside the container's root. The kernel tells by its "(unreachable)" prefix.
+        if (!Mounts.GetCwd().StartsWith('/'))
+            throw new RuntimeException($"process.cwd: {process.Cwd} leads outside the container's root file system");
 
         Capabilities.DropBounding(process.Capabilities);
         var uid = process.User.Uid;
