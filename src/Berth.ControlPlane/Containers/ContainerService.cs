@@ -92,7 +92,8 @@ public sealed class ContainerService(
             Berth.Runtime.Trace.Mark("api: committed");
         }
         // The wait's answer is the answer (the owner is the caller): no further query for it.
-        var launched = request.Start ? await LaunchAndWaitAsync(container, caller, cancellationToken).ConfigureAwait(false) : null;
+        // The job starts from the row as committed (a copy the job may change), not from a read of it.
+        var launched = request.Start ? await LaunchAndWaitAsync(container, caller, (Container)db.Entry(container).CurrentValues.ToObject(), cancellationToken).ConfigureAwait(false) : null;
         return launched is not null ? ContainerView.From(launched, team.Name, caller.Name) : await GetAsync(caller, container.Id, cancellationToken).ConfigureAwait(false);
     }
 
@@ -127,7 +128,7 @@ public sealed class ContainerService(
             c.State = ContainerState.Pending;
             c.RestartCount = 0;
             return true;
-        }, c => LaunchAndWaitAsync(c, caller, cancellationToken), cancellationToken);
+        }, c => LaunchAndWaitAsync(c, caller, null, cancellationToken), cancellationToken);
 
     /// <summary>Stops a running container and waits until it has stopped.</summary>
     public Task<ContainerView> StopAsync(Caller caller, Guid id, CancellationToken cancellationToken)
@@ -248,8 +249,8 @@ public sealed class ContainerService(
     /// <summary>The unique index on a team's live container names (see the container's entity configuration).</summary>
     private const string UniqueNameIndex = "IX_containers_TeamId_Name";
 
-    private Task<Container?> LaunchAndWaitAsync(Container c, Caller caller, CancellationToken cancellationToken)
-        => WaitAsync(c.Id, dispatcher.DispatchAsync(c.NodeId, j => j.LaunchAsync(c.Id, caller.UserId, CancellationToken.None)),
+    private Task<Container?> LaunchAndWaitAsync(Container c, Caller caller, Container? committed, CancellationToken cancellationToken)
+        => WaitAsync(c.Id, dispatcher.DispatchAsync(c.NodeId, j => j.LaunchAsync(c.Id, caller.UserId, CancellationToken.None), committed),
             x => x.State != ContainerState.Pending || x.Desired != DesiredState.Running, cancellationToken);
 
     /// <summary>

@@ -22,6 +22,12 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
     /// </summary>
     public Container? Saved { get; private set; }
 
+    /// <summary>
+    /// The container's row as the caller has just committed it (untracked), set by an in-process caller before it runs
+    /// a job on this instance: a launch of that container starts from it instead of reading the row again.
+    /// </summary>
+    public Container? Known { get; set; }
+
     /// <summary>The engine's name of a control-plane container (unique on the node).</summary>
     public static string EngineName(Guid id) => "berth-" + id.ToString("N");
 
@@ -29,7 +35,7 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
     public async Task LaunchAsync(Guid containerId, Guid? actorId, CancellationToken cancellationToken)
     {
         using var held = await locks.TakeAsync(containerId, cancellationToken).ConfigureAwait(false);
-        var c = await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
+        var c = Known is { Id: var known } k && known == containerId && k.NodeId == node.NodeId ? k : await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
         Berth.Runtime.Trace.Mark("job: loaded");
         if (c is null || c.Desired != DesiredState.Running) return;
         var engine = node.Engine;

@@ -23,7 +23,10 @@ public sealed class JobDispatcher(IBackgroundJobClient jobs, IServiceScopeFactor
     /// Runs or enqueues <paramref name="job"/> for <paramref name="nodeId"/>; returns the in-process run, whose result is
     /// the container as the job saved it (<see cref="ContainerJobs.Saved"/>), or null (at once when enqueued).
     /// </summary>
-    public Task<Container?> DispatchAsync(string nodeId, Expression<Func<ContainerJobs, Task>> job)
+    /// <param name="nodeId">The container's node.</param>
+    /// <param name="job">The job, on the container's id.</param>
+    /// <param name="known">The container's row as the caller has just committed it, untracked (see <see cref="ContainerJobs.Known"/>).</param>
+    public Task<Container?> DispatchAsync(string nodeId, Expression<Func<ContainerJobs, Task>> job, Container? known = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (options.Value.LocalFastPath && nodeId == node.NodeId)
@@ -39,6 +42,7 @@ public sealed class JobDispatcher(IBackgroundJobClient jobs, IServiceScopeFactor
                 {
                     await using var scope = scopes.CreateAsyncScope();
                     var jobs = scope.ServiceProvider.GetRequiredService<ContainerJobs>();
+                    jobs.Known = known;
                     await call(jobs).ConfigureAwait(false);
                     return jobs.Saved;
                 }
