@@ -9,15 +9,9 @@ namespace Berth.Cgroups.Tests;
 /// </summary>
 public sealed class V2CoreKernelTests : IDisposable
 {
-    private readonly TestCgroup cg = new(UnifiedOnlyLayout());
+    private readonly TestCgroup cg = new(TestCgroup.UnifiedOnlyLayout());
 
     public void Dispose() => cg.Dispose();
-
-    private static CgroupLayout UnifiedOnlyLayout()
-    {
-        var mountInfo = string.Join('\n', File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(" - cgroup2 ", StringComparison.Ordinal)));
-        return CgroupLayout.Detect(mountInfo, File.ReadAllText("/proc/self/cgroup"), null);
-    }
 
     [Fact]
     public void Layout_Cgroup2Only_IsUnified()
