@@ -42,8 +42,9 @@ public sealed class V2CoreKernelTests : IDisposable
     [Fact]
     public void Update_DeviceRules_ReplaceTheProgram()
     {
-        cg.Manager.Create(new CgroupResources { Devices = [new DeviceRule(false, 'c', 1, 5, "rwm")] });
-        cg.Manager.Update(new CgroupResources { Devices = [new DeviceRule(false, 'c', 1, 3, "w")] });
+        DeviceRule allowAll = new(true, 'a', null, null, "rwm");
+        cg.Manager.Create(new CgroupResources { Devices = [allowAll, new DeviceRule(false, 'c', 1, 5, "rwm")] });
+        cg.Manager.Update(new CgroupResources { Devices = [allowAll, new DeviceRule(false, 'c', 1, 3, "w")] });
 
         var p = cg.RunInside("echo x >/dev/zero && echo zero-ok; echo x >/dev/null && echo null-ok; exit 0");
         var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
