@@ -84,15 +84,31 @@ public sealed class V2CoreKernelTests : IDisposable
     [Fact]
     public void GetStats_ProcessRan_ReadsCoreCpuStatAndPressure()
     {
-        cg.Manager.Create(new CgroupResources());
-        var sh = cg.RunInside("i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done");
-        Assert.True(sh.WaitForExit(10_000));
-
-        var stats = cg.Manager.GetStats();
+        var stats = StatsAfterBusyLoop();
 
         Assert.True(stats.CpuUsageTotal > 0);
         Assert.True(stats.CpuUsageUser + stats.CpuUsageKernel > 0);
         Assert.Contains("cpu", stats.Pressure.Keys);
+    }
+
+    [Fact]
+    public void GetStats_CpuUsedOnV2_PerCpuUsageEmptyAsNotAvailable()
+    {
+        // v2 has no per-CPU usage file (cpu.stat holds totals only): the list stays empty however much CPU ran,
+        // where v1's cpuacct.usage_percpu fills it (CgroupManagerKernelTests.GetStats_AfterAllocation_ShowsMemoryAndCpu).
+        var stats = StatsAfterBusyLoop();
+
+        Assert.True(stats.CpuUsageTotal > 0);
+        Assert.Empty(stats.CpuUsagePerCpu);
+    }
+
+    /// <summary>The cgroup's stats after a shell in it counted to 20000.</summary>
+    private CgroupStats StatsAfterBusyLoop()
+    {
+        cg.Manager.Create(new CgroupResources());
+        var sh = cg.RunInside("i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done");
+        Assert.True(sh.WaitForExit(10_000));
+        return cg.Manager.GetStats();
     }
 
     [Fact]
