@@ -3,7 +3,9 @@
 # /host): copies berth (and runc, for the cold-start figure) into the tmpfs
 # root, runs every container case, one at a time, and writes
 # /host/out/results (one "RESULT NAME pass|fail|skip" line per case),
-# /host/out/times (seconds per case) and /host/out/figures.
+# /host/out/times (seconds per case) and /host/out/figures. /host/fault,
+# written by stage.sh under the test-only BERTH_VM_FAULT=driver-crash, makes
+# it die by SIGKILL after its first case: the stage must then fail loudly.
 set -u
 mkdir -p /usr/local/bin /host/out
 cp /host/bin/berth /usr/local/bin/berth
@@ -32,6 +34,10 @@ for name in $cases; do
     esac
     echo "RESULT $name $result $(tail -n 1 "$log" | tr -d '\r')" | tee -a /host/out/results
     [ "$result" = fail ] && sed 's/^/    | /' "$log"
+    if [ "$(cat /host/fault 2>/dev/null)" = driver-crash ]; then
+        echo "BERTH-VM: driver-crash fault: the driver kills itself"
+        kill -KILL $$
+    fi
 done
 left="$(ls /tmp/berth-cases 2>/dev/null) $(cd /sys/fs/cgroup && ls -d berth-* 2>/dev/null)"
 [ -z "${left# }" ] || echo "RESULT cleanup fail left behind (folders, cgroups): $left" | tee -a /host/out/results
