@@ -8,7 +8,8 @@ internal sealed class CgroupDirectory
     internal CgroupDirectory(CgroupHierarchy hierarchy, string relative, string? parent)
     {
         Hierarchy = hierarchy;
-        BasePath = parent ?? hierarchy.OwnPath;
+        // On v2 a caller in berth's supervisor leaf nests containers beside it, under the cgroup it was moved from.
+        BasePath = parent ?? (hierarchy.IsUnified ? V2.SupervisorCgroup.BaseOf(hierarchy.OwnPath) : hierarchy.OwnPath);
         CgroupPath = CgroupPaths.Join(BasePath, relative);
         Dir = hierarchy.DirectoryOf(CgroupPath);
         BaseDir = hierarchy.DirectoryOf(BasePath);
@@ -17,7 +18,10 @@ internal sealed class CgroupDirectory
 
     internal CgroupHierarchy Hierarchy { get; }
 
-    /// <summary>The cgroup the container's path is nested under (the caller's own, or the configured parent).</summary>
+    /// <summary>
+    /// The cgroup the container's path is nested under: the configured parent, else the caller's own (on v2 the one
+    /// above <see cref="V2.SupervisorCgroup.Name"/> when the caller sits in that leaf).
+    /// </summary>
     internal string BasePath { get; }
 
     internal string CgroupPath { get; }

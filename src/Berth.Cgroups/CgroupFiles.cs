@@ -100,10 +100,24 @@ internal static class CgroupFiles
     /// <summary>The pids in <c>cgroup.procs</c> of <paramref name="dir"/> and every directory below it.</summary>
     internal static void CollectPids(string dir, ISet<int> into)
     {
+        if (!ReadPids(dir, into))
+        {
+            return;
+        }
+
+        foreach (var child in SafeSubdirectories(dir))
+        {
+            CollectPids(child, into);
+        }
+    }
+
+    /// <summary>Adds the pids in <c>cgroup.procs</c> of <paramref name="dir"/> alone; false when it cannot be read.</summary>
+    internal static bool ReadPids(string dir, ISet<int> into)
+    {
         var text = TryRead(dir, "cgroup.procs");
         if (text is null)
         {
-            return;
+            return false;
         }
 
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -114,10 +128,7 @@ internal static class CgroupFiles
             }
         }
 
-        foreach (var child in SafeSubdirectories(dir))
-        {
-            CollectPids(child, into);
-        }
+        return true;
     }
 
     internal static IEnumerable<string> SafeSubdirectories(string dir)

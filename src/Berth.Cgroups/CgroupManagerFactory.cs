@@ -11,15 +11,23 @@ public static class CgroupManagerFactory
     /// unified host, the v1 backend on a legacy one, and both composed on a hybrid one. Relative and absolute paths
     /// alike are nested under a base cgroup in each hierarchy: <paramref name="parent"/> (a path within each hierarchy,
     /// such as <c>/berth</c>) when given, otherwise the calling process's own cgroup there, never elsewhere on the
-    /// host. Nothing is created until <see cref="ICgroupManager.Create"/>.
+    /// host. On cgroup v2 a caller's own cgroup that holds processes cannot hand controllers to children: when a
+    /// limit needs one, its processes are moved into a leaf child <c>berth.supervisor</c> first (never with a
+    /// <paramref name="parent"/>, never in the root cgroup), and a caller in that leaf nests containers beside it.
+    /// Nothing is created until <see cref="ICgroupManager.Create"/>.
     /// Throws <see cref="CgroupException"/> for a path or parent with <c>..</c>, <c>.</c> or empty segments, or one
-    /// that lies outside what a hierarchy's mount shows.
+    /// that lies outside what a hierarchy's mount shows, and for a path under the caller's own cgroup starting with
+    /// <c>berth.supervisor</c>.
     /// </summary>
     public static ICgroupManager Create(CgroupLayout layout, string path, string? parent = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         var relative = CgroupPaths.Normalize(path, "cgroup path");
         var parentPath = parent is null ? null : CgroupPaths.NormalizeParent(parent);
+        if (parentPath is null && layout.Unified is not null && relative.Split('/')[0] == SupervisorCgroup.Name)
+        {
+            throw new CgroupException($"invalid cgroup path \"{path}\": {SupervisorCgroup.Name} is where berth keeps its own processes on cgroup v2");
+        }
 
         switch (layout.Kind)
         {

@@ -9,7 +9,10 @@ public sealed class CgroupStats
     public ulong CpuUsageUser { get; set; }
     /// <summary>System CPU time in nanoseconds.</summary>
     public ulong CpuUsageKernel { get; set; }
-    /// <summary>Per-CPU usage in nanoseconds, where the kernel reports it.</summary>
+    /// <summary>
+    /// Per-CPU usage in nanoseconds, from v1's <c>cpuacct.usage_percpu</c>. Always empty on cgroup v2, which has no
+    /// per-CPU usage file (cpu.stat is a total): empty means "not available", never zero usage.
+    /// </summary>
     public IList<ulong> CpuUsagePerCpu { get; } = new List<ulong>();
     /// <summary>CFS periods elapsed.</summary>
     public ulong ThrottlingPeriods { get; set; }

@@ -29,6 +29,7 @@ internal sealed class HybridCgroupManager(V1CgroupManager v1, V2CgroupManager v2
         {
         v1.MakeDirectories(created);
         if (NeedsUnified(resources)) v2.MakeDirectories(created, resources);
+        v1.Initialize(resources);
         v1.Apply(resources);
         if (NeedsUnified(resources)) v2.Apply(resources);
         });

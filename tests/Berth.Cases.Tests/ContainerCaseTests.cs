@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Berth.Testing;
 using Xunit.Abstractions;
 
@@ -10,6 +9,7 @@ namespace Berth.Cases.Tests;
 /// test: it passes when the case exits 0, is skipped with the case's reason when it exits 77, and fails otherwise
 /// with the case's output.
 /// </summary>
+[Collection(VmStageTests.Collection)]
 public sealed class ContainerCaseTests(ITestOutputHelper output)
 {
     /// <summary>A case that hangs is stopped (SIGTERM: its EXIT trap still deletes what it made) after this long.</summary>
@@ -40,39 +40,10 @@ public sealed class ContainerCaseTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs the case file under busybox sh (as the VM does) with BERTH set; returns its status and output.</summary>
-    private static (int Status, string Output) Sh(params string[] args)
-    {
-        var start = new ProcessStartInfo("timeout")
+    private static (int Status, string Output) Sh(params string[] args) =>
+        Script.Run(CaseTimeoutSeconds, new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in (string[])[CaseTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "/bin/busybox", "sh", CaseFile(), .. args])
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["BERTH"] = BerthCli.LocateBinary();
-        start.Environment["CASES_TMP"] = Path.Combine(TestPaths.Root, "cases");
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start timeout");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout + stderr.Result);
-    }
-
-    private static string CaseFile()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "cases", "container-cases.sh");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException($"no tests/cases/container-cases.sh above {AppContext.BaseDirectory}");
-    }
+            ["BERTH"] = BerthCli.LocateBinary(),
+            ["CASES_TMP"] = Path.Combine(TestPaths.Root, "cases"),
+        }, ["/bin/busybox", "sh", Script.Find("tests/cases/container-cases.sh"), .. args]);
 }

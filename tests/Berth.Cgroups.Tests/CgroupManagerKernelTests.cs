@@ -168,6 +168,15 @@ public sealed class CgroupManagerKernelTests : IDisposable
     }
 
     [Fact]
+    public void Create_DeviceRulesWithoutDenyAll_StartFromDenyAllOnV1()
+    {
+        // As the v2 program and runc: what no rule allows is refused, not inherited from the parent's "a *:* rwm".
+        cg.Manager.Create(new CgroupResources { Devices = [new DeviceRule(true, 'c', 1, 3, "rw")] });
+
+        Assert.Equal("c 1:3 rw", cg.Read("devices", "devices.list"));
+    }
+
+    [Fact]
     public void Create_HugepageLimit_GoesToUnifiedHierarchy()
     {
         cg.Manager.Create(new CgroupResources { HugepageLimits = { new HugepageLimit("2MB", 4 << 20) } });

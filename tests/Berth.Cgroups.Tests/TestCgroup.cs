@@ -19,6 +19,16 @@ public sealed class TestCgroup : IDisposable
 
     public CgroupLayout Layout { get; }
 
+    /// <summary>
+    /// This host's cgroup2 mount alone, as a unified host would show it, with the caller's own cgroup at
+    /// <paramref name="ownPath"/> (default: the test process's own there).
+    /// </summary>
+    public static CgroupLayout UnifiedOnlyLayout(string? ownPath = null)
+    {
+        var mountInfo = string.Join('\n', File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(" - cgroup2 ", StringComparison.Ordinal)));
+        return CgroupLayout.Detect(mountInfo, ownPath is null ? File.ReadAllText("/proc/self/cgroup") : $"0::{ownPath}\n", null);
+    }
+
     public string Name { get; }
 
     public ICgroupManager Manager { get; }

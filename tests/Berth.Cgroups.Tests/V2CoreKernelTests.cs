@@ -9,15 +9,9 @@ namespace Berth.Cgroups.Tests;
 /// </summary>
 public sealed class V2CoreKernelTests : IDisposable
 {
-    private readonly TestCgroup cg = new(UnifiedOnlyLayout());
+    private readonly TestCgroup cg = new(TestCgroup.UnifiedOnlyLayout());
 
     public void Dispose() => cg.Dispose();
-
-    private static CgroupLayout UnifiedOnlyLayout()
-    {
-        var mountInfo = string.Join('\n', File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(" - cgroup2 ", StringComparison.Ordinal)));
-        return CgroupLayout.Detect(mountInfo, File.ReadAllText("/proc/self/cgroup"), null);
-    }
 
     [Fact]
     public void Layout_Cgroup2Only_IsUnified()
@@ -48,8 +42,9 @@ public sealed class V2CoreKernelTests : IDisposable
     [Fact]
     public void Update_DeviceRules_ReplaceTheProgram()
     {
-        cg.Manager.Create(new CgroupResources { Devices = [new DeviceRule(false, 'c', 1, 5, "rwm")] });
-        cg.Manager.Update(new CgroupResources { Devices = [new DeviceRule(false, 'c', 1, 3, "w")] });
+        DeviceRule allowAll = new(true, 'a', null, null, "rwm");
+        cg.Manager.Create(new CgroupResources { Devices = [allowAll, new DeviceRule(false, 'c', 1, 5, "rwm")] });
+        cg.Manager.Update(new CgroupResources { Devices = [allowAll, new DeviceRule(false, 'c', 1, 3, "w")] });
 
         var p = cg.RunInside("echo x >/dev/zero && echo zero-ok; echo x >/dev/null && echo null-ok; exit 0");
         var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
@@ -89,15 +84,31 @@ public sealed class V2CoreKernelTests : IDisposable
     [Fact]
     public void GetStats_ProcessRan_ReadsCoreCpuStatAndPressure()
     {
-        cg.Manager.Create(new CgroupResources());
-        var sh = cg.RunInside("i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done");
-        Assert.True(sh.WaitForExit(10_000));
-
-        var stats = cg.Manager.GetStats();
+        var stats = StatsAfterBusyLoop();
 
         Assert.True(stats.CpuUsageTotal > 0);
         Assert.True(stats.CpuUsageUser + stats.CpuUsageKernel > 0);
         Assert.Contains("cpu", stats.Pressure.Keys);
+    }
+
+    [Fact]
+    public void GetStats_CpuUsedOnV2_PerCpuUsageEmptyAsNotAvailable()
+    {
+        // v2 has no per-CPU usage file (cpu.stat holds totals only): the list stays empty however much CPU ran,
+        // where v1's cpuacct.usage_percpu fills it (CgroupManagerKernelTests.GetStats_AfterAllocation_ShowsMemoryAndCpu).
+        var stats = StatsAfterBusyLoop();
+
+        Assert.True(stats.CpuUsageTotal > 0);
+        Assert.Empty(stats.CpuUsagePerCpu);
+    }
+
+    /// <summary>The cgroup's stats after a shell in it counted to 20000.</summary>
+    private CgroupStats StatsAfterBusyLoop()
+    {
+        cg.Manager.Create(new CgroupResources());
+        var sh = cg.RunInside("i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done");
+        Assert.True(sh.WaitForExit(10_000));
+        return cg.Manager.GetStats();
     }
 
     [Fact]

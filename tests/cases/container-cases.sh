@@ -11,10 +11,14 @@
 #                                       last line), anything else failed
 #   sh container-cases.sh coldstart RUNC N
 #                                       the cold-start figure: berth/RUNC
+#   sh container-cases.sh rootfs DIR    makes the busybox root file system
+#                                       CASES_ROOTFS may name
 #
 # Environment: BERTH (the berth binary, required), BUSYBOX (a static
 # busybox for the containers' root, default /bin/busybox), CASES_TMP (where
-# bundles and state go, default /tmp/berth-cases).
+# bundles and state go, default /tmp/berth-cases), CASES_ROOTFS (a root file
+# system made by `rootfs DIR` for every case to share; default: each case
+# makes its own).
 #
 # Each case makes its own bundle, --root state folder and container ids, and
 # its EXIT trap deletes its containers and folders, pass or fail. Cases
@@ -47,9 +51,9 @@ unified_mount() {
 }
 
 # cg_dir ID CONTROLLER: container ID's cgroup directory holding CONTROLLER's
-# files. berth nests it under its caller's own cgroup (this shell's) as
-# berth-ID; on a hybrid host a controller v1 does not mount (hugetlb) lives
-# in the unified tree.
+# files. berth nests it under its caller's own cgroup (this shell's; on v2
+# the one above berth.supervisor) as berth-ID; on a hybrid host a controller
+# v1 does not mount (hugetlb) lives in the unified tree.
 cg_dir() {
     _mount="" _own=""
     if ! is_v2; then
@@ -58,9 +62,18 @@ cg_dir() {
     fi
     if [ -z "$_mount" ]; then
         _mount="$(unified_mount)"
-        _own="$(sed -n 's/^0:://p' /proc/self/cgroup)"
+        _own="$(unified_base)"
     fi
     echo "$_mount${_own%/}/berth-$1"
+}
+
+# unified_base: where berth nests containers in the unified hierarchy: this
+# shell's own cgroup, or the one above it when berth has moved the shell into
+# its berth.supervisor leaf (see nested_busy_parent).
+unified_base() {
+    _own="$(sed -n 's/^0:://p' /proc/self/cgroup)"
+    case "$_own" in */berth.supervisor) _own="${_own%/berth.supervisor}" ;; esac
+    echo "${_own:-/}"
 }
 
 # cg_read ID CONTROLLER FILE: a file of the container's cgroup.
@@ -71,9 +84,10 @@ flat_key() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 
 # --- bundles and containers -------------------------------------------------
 
-WORK="" ROOTFS="" IDS=""
+WORK="" ROOTFS="" IDS="" AT_EXIT="" MOUNTS=""
 
-# cleanup: the EXIT trap: deletes every container the case made, then its folder.
+# cleanup: the EXIT trap: deletes every container the case made, runs the
+# case's own AT_EXIT command (a function name), then removes its folder.
 cleanup() {
     _status=$?
     for _id in $IDS; do
@@ -84,24 +98,37 @@ cleanup() {
             _status=1
         fi
     done
+    [ -z "$AT_EXIT" ] || "$AT_EXIT" || _status=1
     [ -z "$WORK" ] || rm -rf "$WORK"
     exit "$_status"
 }
 
-# setup: the case's folder with a busybox root file system.
+# setup: the case's folder, and the containers' root file system: a busybox
+# one of its own, or the shared CASES_ROOTFS (read-only to every container).
 setup() {
     mkdir -p "$CASES_TMP"
     WORK="$(mktemp -d "$CASES_TMP/case.XXXXXX")"
     trap cleanup EXIT
     trap 'exit 130' INT TERM
-    ROOTFS="$WORK/rootfs"
-    mkdir -p "$ROOTFS/bin" "$ROOTFS/proc" "$ROOTFS/sys" "$ROOTFS/dev" "$ROOTFS/etc" "$ROOTFS/tmp"
-    cp "$BUSYBOX" "$ROOTFS/bin/busybox"
+    if [ -n "${CASES_ROOTFS:-}" ]; then
+        ROOTFS="$CASES_ROOTFS"
+    else
+        ROOTFS="$WORK/rootfs"
+        make_rootfs "$ROOTFS"
+    fi
+}
+
+# make_rootfs DIR: a busybox root file system: one binary, a link per applet.
+# (A link each is a fork each: the VM, where forks are slow, makes it once
+# and shares it through CASES_ROOTFS.)
+make_rootfs() {
+    mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev" "$1/etc" "$1/tmp"
+    cp "$BUSYBOX" "$1/bin/busybox"
     for _a in $("$BUSYBOX" --list); do
-        [ "$_a" = busybox ] || ln -s busybox "$ROOTFS/bin/$_a"
+        [ "$_a" = busybox ] || ln -s busybox "$1/bin/$_a"
     done
-    echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOTFS/etc/passwd"
-    echo 'root:x:0:' >"$ROOTFS/etc/group"
+    echo 'root:x:0:0:root:/root:/bin/sh' >"$1/etc/passwd"
+    echo 'root:x:0:' >"$1/etc/group"
 }
 
 # new_id: sets NEW_ID to a fresh container id and records it for cleanup
@@ -125,6 +152,7 @@ json_args() {
 # root file system, with linux.resources RESOURCES (JSON members, may be
 # empty; the device rules deny everything first, as runc's spec does) and
 # linux.devices DEVICES (JSON array body, may be empty), running ARG...
+# MOUNTS (JSON objects, when set) are added to the default mounts.
 bundle() {
     _b="$WORK/$1" _res="$2" _dev="$3"
     shift 3
@@ -150,7 +178,8 @@ bundle() {
     { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "mode=755", "size=65536k" ] },
     { "destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": [ "nosuid", "nodev", "mode=1777", "size=65536k" ] },
     { "destination": "/tmp", "type": "tmpfs", "source": "tmp", "options": [ "nosuid", "nodev", "size=65536k" ] },
-    { "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": [ "nosuid", "noexec", "nodev", "ro" ] }
+    { "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": [ "nosuid", "noexec", "nodev", "ro" ] }${MOUNTS:+,
+    $MOUNTS}
   ],
   "linux": {
     "resources": { "devices": [ { "allow": false, "access": "rwm" } ]${_res:+, $_res} },
@@ -307,6 +336,45 @@ case_memory_limits() {
     fi
 }
 
+case_memory_swap() {
+    swap_kb="$(awk '$1 == "SwapTotal:" { print $2 }' /proc/meminfo)"
+    [ "${swap_kb:-0}" -ge 32768 ] || skip "no swap device of 32 MB or more is active (SwapTotal ${swap_kb:-0} kB; the VM has one): swap limits cannot be exercised"
+    if ! is_v2 && [ ! -f "$(v1_mount memory)/memory.memsw.limit_in_bytes" ]; then
+        skip "this kernel's v1 memory controller does not account swap (no memory.memsw.limit_in_bytes)"
+    fi
+    setup
+    new_id; id="$NEW_ID"
+    # 32M of memory and 32M of swap (memory+swap 64M): 48M written to the
+    # container's tmpfs (shmem, which only swap can take) fits only by
+    # swapping 16M or more out.
+    start "$id" '"memory": { "limit": 33554432, "swap": 67108864 }' "" \
+        sh -c 'dd if=/dev/zero of=/dev/shm/f bs=1M count=48 2>&1 && echo written; sleep 600'
+    wait_log "$id" 'written\|dd:'
+    grep -q written "$WORK/$id.log" || fail "48M did not fit in 32M plus 32M of swap: $(cat "$WORK/$id.log")"
+    d="$(cg_dir "$id" memory)"
+    if is_v2; then
+        [ "$(cat "$d/memory.swap.max")" = 33554432 ] || fail "memory.swap.max $(cat "$d/memory.swap.max")"
+        swapped="$(cat "$d/memory.swap.current")"
+        [ "$swapped" -ge 1 ] && [ "$swapped" -le 33554432 ] || fail "memory.swap.current $swapped, expected some and at most memory.swap.max"
+        [ "$(cat "$d/memory.current")" -le 33554432 ] || fail "memory.current $(cat "$d/memory.current") above memory.max"
+    else
+        [ "$(flat_key "$d/memory.stat" swap)" -ge 1 ] || fail "nothing swapped out: memory.stat $(grep swap "$d/memory.stat")"
+    fi
+    # The same 48M with only 8M of swap (memory+swap 40M): the write cannot
+    # finish, the memory limit is hit with the swap limit used up, and the
+    # OOM killer is called (memory.events oom).
+    new_id; id2="$NEW_ID"
+    start "$id2" '"memory": { "limit": 33554432, "swap": 41943040 }' "" \
+        sh -c 'exec dd if=/dev/zero of=/dev/shm/f bs=1M count=48'
+    wait_status "$id2" stopped
+    [ "$(state_field "$id2" exitCode)" != 0 ] || fail "48M fit in 32M plus 8M of swap: $(cat "$WORK/$id2.log")"
+    if is_v2; then
+        d2="$(cg_dir "$id2" memory)"
+        [ "$(cat "$d2/memory.swap.max")" = 8388608 ] || fail "memory.swap.max $(cat "$d2/memory.swap.max")"
+        [ "$(flat_key "$d2/memory.events" oom)" -ge 1 ] || fail "memory.events: $(cat "$d2/memory.events")"
+    fi
+}
+
 case_cpu_quota() {
     setup
     new_id; id="$NEW_ID"
@@ -329,14 +397,35 @@ case_cpu_quota() {
     [ "${t:-0}" -ge 1 ] || fail "no throttled period in the stats: $s"
 }
 
+# pinned ID CPUS: starts container ID on CPUS (and memory node 0); checks
+# what the container itself and its cpuset.cpus say.
+pinned() {
+    start "$1" "\"cpu\": { \"cpus\": \"$2\", \"mems\": \"0\" }" "" sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 600'
+    wait_log "$1" Cpus_allowed_list
+    grep -q "Cpus_allowed_list:[[:space:]]*$2\$" "$WORK/$1.log" || fail "inside: $(cat "$WORK/$1.log")"
+    [ "$(cg_read "$1" cpuset cpuset.cpus)" = "$2" ] || fail "cpuset.cpus $(cg_read "$1" cpuset cpuset.cpus)"
+}
+
 case_cpuset() {
     setup
     new_id; id="$NEW_ID"
-    start "$id" '"cpu": { "cpus": "0", "mems": "0" }' "" sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 600'
-    wait_log "$id" Cpus_allowed_list
-    grep -q 'Cpus_allowed_list:[[:space:]]*0$' "$WORK/$id.log" || fail "inside: $(cat "$WORK/$id.log")"
-    [ "$(cg_read "$id" cpuset cpuset.cpus)" = 0 ] || fail "cpuset.cpus $(cg_read "$id" cpuset cpuset.cpus)"
+    pinned "$id" 0
     [ "$(cg_read "$id" cpuset cpuset.mems)" = 0 ] || fail "cpuset.mems $(cg_read "$id" cpuset cpuset.mems)"
+}
+
+case_cpuset_two_cpus() {
+    [ -d /sys/devices/system/cpu/cpu1 ] && [ "$(cat /sys/devices/system/cpu/cpu1/online 2>/dev/null || echo 1)" = 1 ] \
+        || skip "CPU 1 is not online: one CPU only"
+    if is_v2; then effective=cpuset.cpus.effective; else effective=cpuset.effective_cpus; fi
+    setup
+    new_id; id="$NEW_ID"
+    pinned "$id" 1
+    [ "$(cg_read "$id" cpuset "$effective")" = 1 ] || fail "$effective $(cg_read "$id" cpuset "$effective")"
+    # Widened while running: the kernel moves the running processes too.
+    b update --cpuset-cpus 0-1 "$id" || fail "update --cpuset-cpus 0-1"
+    [ "$(cg_read "$id" cpuset "$effective")" = 0-1 ] || fail "$effective after update: $(cg_read "$id" cpuset "$effective")"
+    inside="$(b exec "$id" grep Cpus_allowed_list /proc/self/status)" || fail "exec"
+    case "$inside" in *[[:space:]]0-1) ;; *) fail "inside after update: $inside" ;; esac
 }
 
 case_pids_max() {
@@ -400,6 +489,31 @@ case_io_weight() {
     fi
 }
 
+case_io_stat() {
+    dev="$(block_device)"
+    [ -n "$dev" ] || skip "no block device to read"
+    setup
+    maj="${dev%:*}" min="${dev#*:}"
+    mknod "$WORK/disk0" b "$maj" "$min" && dd if="$WORK/disk0" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null \
+        || skip "this host does not let even its root read block device $dev (the development machines' disk): nothing to count"
+    new_id; id="$NEW_ID"
+    # 1M read with O_DIRECT (no page cache in between) from the block device,
+    # made in the container (m) and allowed for reading only.
+    start "$id" "\"devices\": [ { \"allow\": false, \"access\": \"rwm\" }, { \"allow\": true, \"type\": \"b\", \"major\": $maj, \"minor\": $min, \"access\": \"rm\" } ]" \
+        "{ \"path\": \"/dev/disk0\", \"type\": \"b\", \"major\": $maj, \"minor\": $min, \"fileMode\": 384 }" \
+        sh -c 'dd if=/dev/disk0 of=/dev/null bs=64k count=16 iflag=direct 2>&1; echo read-done; sleep 600'
+    wait_log "$id" read-done
+    if is_v2; then
+        line="$(grep "^$dev " "$(cg_dir "$id" io)/io.stat")" || fail "no $dev line in io.stat: $(cg_read "$id" io io.stat); dd: $(cat "$WORK/$id.log")"
+        rbytes="$(printf '%s\n' "$line" | tr ' ' '\n' | sed -n 's/^rbytes=//p')"
+    else
+        rbytes="$(awk -v d="$dev" '$1 == d && $2 == "Read" { print $3 }' "$(cg_dir "$id" blkio)/blkio.throttle.io_service_bytes")"
+    fi
+    [ "${rbytes:-0}" -ge 1048576 ] || fail "$dev read bytes ${rbytes:-none} below the 1M read (dd: $(cat "$WORK/$id.log"))"
+    s="$(stat_json "$id")" || fail "events --stats"
+    [ "$(json_num "$s" readBytes)" -ge 1048576 ] || fail "blkio readBytes below the 1M read: $s"
+}
+
 # need_hugetlb: skips the case unless the unified hierarchy (the whole tree
 # on v2, the cgroup2 mount on a hybrid host) has hugetlb and the kernel 2 MB
 # huge pages.
@@ -423,6 +537,26 @@ case_hugetlb_limit() {
     new_id; id="$NEW_ID"
     start "$id" '"hugepageLimits": [ { "pageSize": "2MB", "limit": 4194304 } ]' "" sleep 600
     [ "$(cg_read "$id" hugetlb hugetlb.2MB.max)" = 4194304 ] || fail "hugetlb.2MB.max $(cg_read "$id" hugetlb hugetlb.2MB.max)"
+}
+
+case_hugetlb_enforced() {
+    need_hugetlb
+    free="$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages)"
+    [ "$free" -ge 4 ] || skip "fewer than 4 free 2 MB huge pages ($free; the VM reserves 8 at boot): nothing to allocate against the limit"
+    setup
+    MOUNTS='{ "destination": "/dev/hugepages", "type": "hugetlbfs", "source": "hugetlbfs", "options": [ "pagesize=2M" ] }'
+    new_id; id="$NEW_ID"
+    # A 4M limit, two huge pages: allocating them in the container's
+    # hugetlbfs succeeds, a third is refused by the limit (the host has two
+    # more free), and the refusal is counted.
+    start "$id" '"hugepageLimits": [ { "pageSize": "2MB", "limit": 4194304 } ]' "" \
+        sh -c 'fallocate -l 4194304 /dev/hugepages/a && echo within-limit; fallocate -l 2097152 /dev/hugepages/b && echo beyond-limit; echo tried; sleep 600'
+    wait_log "$id" tried
+    grep -q within-limit "$WORK/$id.log" || fail "two huge pages refused under a 4M limit: $(cat "$WORK/$id.log")"
+    if grep -q beyond-limit "$WORK/$id.log"; then fail "a third huge page was allocated beyond the 4M limit"; fi
+    d="$(cg_dir "$id" hugetlb)"
+    [ "$(cat "$d/hugetlb.2MB.current")" = 4194304 ] || fail "hugetlb.2MB.current $(cat "$d/hugetlb.2MB.current")"
+    [ "$(flat_key "$d/hugetlb.2MB.events" max)" -ge 1 ] || fail "hugetlb.2MB.events: $(cat "$d/hugetlb.2MB.events")"
 }
 
 case_unified_files() {
@@ -509,6 +643,67 @@ case_delete_removes_cgroup() {
     [ -z "$(b list -q 2>/dev/null)" ] || fail "state left: $(b list 2>&1)"
 }
 
+case_nested_busy_parent() {
+    u="$(unified_mount)"
+    [ -n "$u" ] || skip "no unified hierarchy (cgroup v1 only): nothing to nest under"
+    is_v2 || need_hugetlb
+    setup
+    # A cgroup of its own with processes in it, as a systemd session scope
+    # is: a companion process and this shell. berth, started from here with
+    # no BERTH_CGROUP_PARENT, must move them into P/berth.supervisor to
+    # enable the controllers its limits need, and nest the container in P.
+    ORIG="$u$(unified_base)"
+    P="${ORIG%/}/berth-case-$(basename "$WORK")"
+    mkdir "$P" || fail "mkdir $P"
+    AT_EXIT=leave_busy_parent
+    sleep 600 &
+    COMPANION=$!
+    echo "$COMPANION" >"$P/cgroup.procs" || fail "cannot move the companion into $P"
+    echo $$ >"$P/cgroup.procs" || fail "cannot move this shell into $P"
+    new_id; id="$NEW_ID"
+    if is_v2; then
+        # pids 8: the forks beyond fail (and end the inner shell); memory 32M,
+        # no swap: dd is OOM-killed.
+        start "$id" '"memory": { "limit": 33554432, "swap": 33554432 }, "pids": { "limit": 8 }' "" \
+            sh -c 'sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 600 & done"; exec dd if=/dev/zero of=/dev/null bs=128M count=1'
+        wait_status "$id" stopped
+        d="$P/berth-$id"
+        [ "$(cat "$d/memory.max")" = 33554432 ] || fail "memory.max $(cat "$d/memory.max")"
+        [ "$(cat "$d/pids.max")" = 8 ] || fail "pids.max $(cat "$d/pids.max")"
+        grep -q "can't fork" "$WORK/$id.log" || fail "every fork succeeded under pids.max 8: $(cat "$WORK/$id.log")"
+        [ "$(flat_key "$d/pids.events" max)" -ge 1 ] || fail "pids.events: $(cat "$d/pids.events")"
+        [ "$(state_field "$id" exitCode)" = 137 ] || fail "exitCode $(state_field "$id" exitCode), expected 137 (OOM under memory.max)"
+        [ "$(flat_key "$d/memory.events" oom_kill)" -ge 1 ] || fail "memory.events: $(cat "$d/memory.events")"
+        want="memory pids"
+    else
+        start "$id" '"hugepageLimits": [ { "pageSize": "2MB", "limit": 4194304 } ]' "" sleep 600
+        d="$P/berth-$id"
+        [ "$(cat "$d/hugetlb.2MB.max")" = 4194304 ] || fail "hugetlb.2MB.max $(cat "$d/hugetlb.2MB.max")"
+        want=hugetlb
+    fi
+    for c in $want; do
+        grep -qw "$c" "$P/cgroup.subtree_control" || fail "$c not enabled in $P: $(cat "$P/cgroup.subtree_control")"
+    done
+    [ -z "$(cat "$P/cgroup.procs")" ] || fail "processes left in $P: $(cat "$P/cgroup.procs")"
+    leaf="$(cat "$P/berth.supervisor/cgroup.procs")" || fail "no $P/berth.supervisor"
+    for pid in "$COMPANION" $$; do
+        printf '%s\n' "$leaf" | grep -qx "$pid" || fail "former member $pid not in berth.supervisor (it holds: $(echo $leaf))"
+    done
+}
+
+# leave_busy_parent: nested_busy_parent's AT_EXIT: stops the companion, moves
+# what is left (this shell, a berth waiter still idling) back to the cgroup
+# the case started in, and removes the case's cgroup and its leaf.
+leave_busy_parent() {
+    kill "$COMPANION" 2>/dev/null
+    wait "$COMPANION" 2>/dev/null
+    for _p in $(cat "$P/berth.supervisor/cgroup.procs" "$P/cgroup.procs" 2>/dev/null); do
+        echo "$_p" >"$ORIG/cgroup.procs" 2>/dev/null
+    done
+    rmdir "$P/berth.supervisor" 2>/dev/null
+    rmdir "$P" || { echo "FAIL: cgroup $P left behind: $(ls "$P")"; return 1; }
+}
+
 case_stats() {
     setup
     new_id; id="$NEW_ID"
@@ -523,6 +718,15 @@ case_stats() {
     [ "$(json_num "$s" limit)" = 134217728 ] || fail "memory limit: $s"
     [ "$(json_num "$s" total)" -ge 1 ] || fail "no cpu usage: $s"
     [ "$(json_num "$s" current)" -ge 1 ] || fail "pids current: $s"
+    # Per-CPU usage: v1's cpuacct.usage_percpu; v2 has no such file, and says
+    # so with an empty list.
+    percpu="$(printf '%s' "$s" | tr -d ' \n' | sed -n 's/.*"percpu":\[\([0-9,]*\)\].*/\1/p')"
+    case "$s" in *'"percpu"'*) ;; *) fail "no percpu in the stats: $s" ;; esac
+    if is_v2; then
+        [ -z "$percpu" ] || fail "per-CPU usage on v2, which has no per-CPU file: $percpu"
+    else
+        [ -n "$percpu" ] || fail "no per-CPU usage on v1: $s"
+    fi
 }
 
 case_pressure_stats() {
@@ -569,8 +773,11 @@ run)
 coldstart)
     coldstart "$2" "$3"
     ;;
+rootfs)
+    make_rootfs "$2"
+    ;;
 *)
-    echo "usage: $0 list | run NAME" >&2
+    echo "usage: $0 list | run NAME | coldstart RUNC N | rootfs DIR" >&2
     exit 2
     ;;
 esac

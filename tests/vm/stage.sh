@@ -20,6 +20,9 @@
 #   BERTH_VM_MEMORY   guest memory (default 512M: OOM cases need room)
 #   BERTH_VM_TIMEOUT  seconds before QEMU is killed (default 600)
 #   BERTH_VM_KVM      1 to use KVM (default: when /dev/kvm and vmx/svm exist)
+#   BERTH_VM_FAULT    test-only, to prove the stage fails loudly:
+#                     driver-crash (the guest driver kills itself after its
+#                     first case) or no-boot (the kernel finds no init)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=../../scripts/lib.sh
@@ -143,6 +146,13 @@ cp tests/vm/driver.sh "$share/driver.sh"
 if (($# > 0)); then
     printf '%s\n' "$@" >"$share/case-filter"
 fi
+append="console=ttyS0 panic=-1 quiet loglevel=1 hugepages=8 psi=1"
+case "${BERTH_VM_FAULT:-}" in
+"") ;;
+driver-crash) echo driver-crash >"$share/fault" ;;
+no-boot) append+=" rdinit=/berth-no-such-init" ;;
+*) broken "unknown BERTH_VM_FAULT \"$BERTH_VM_FAULT\" (driver-crash or no-boot)" ;;
+esac
 
 # --- boot --------------------------------------------------------------------
 accel=(-accel tcg)
@@ -155,7 +165,7 @@ set +e
 timeout --kill-after=10 "$vm_timeout" qemu-system-x86_64 "${accel[@]}" -machine q35 -smp 2 -m "$memory" \
     -nographic -no-reboot -serial stdio -monitor none -nodefaults \
     -kernel "$kernel" -initrd "$work/initrd.cpio" \
-    -append "console=ttyS0 panic=-1 quiet loglevel=1 hugepages=8 psi=1" \
+    -append "$append" \
     -virtfs "local,path=$share,mount_tag=host,security_model=passthrough,id=host" \
     </dev/null >"$console" 2>&1 &
 qemu_pid=$!

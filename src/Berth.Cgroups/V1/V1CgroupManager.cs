@@ -37,6 +37,7 @@ internal sealed class V1CgroupManager(IReadOnlyList<CgroupHierarchy> hierarchies
         CgroupDirectory.CreateOrRollback(created =>
         {
         MakeDirectories(created);
+        Initialize(resources);
         Apply(resources);
         });
     }
@@ -87,6 +88,18 @@ internal sealed class V1CgroupManager(IReadOnlyList<CgroupHierarchy> hierarchies
             foreach (var c in controllers)
             {
                 c.Prepare(dirs);
+            }
+        }
+    }
+
+    /// <summary>Readies the freshly made directories for <paramref name="resources"/> (see <see cref="V1Controller.Initialize"/>).</summary>
+    internal void Initialize(CgroupResources resources)
+    {
+        foreach (var (directory, controllers) in entries)
+        {
+            foreach (var c in controllers)
+            {
+                c.Initialize(directory.Dir, resources);
             }
         }
     }

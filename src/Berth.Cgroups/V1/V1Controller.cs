@@ -16,6 +16,11 @@ internal abstract class V1Controller
     {
     }
 
+    /// <summary>Sets up a freshly made <paramref name="dir"/> for <paramref name="resources"/> before the first <see cref="Apply"/>.</summary>
+    internal virtual void Initialize(string dir, CgroupResources resources)
+    {
+    }
+
     /// <summary>Writes the non-null limits of <paramref name="resources"/> into <paramref name="dir"/>.</summary>
     internal virtual void Apply(string dir, CgroupResources resources)
     {

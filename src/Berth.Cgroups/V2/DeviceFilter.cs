@@ -21,15 +21,18 @@ internal static class DeviceFilter
     private const byte Mov32Reg = 0xbc;  // BPF_ALU | BPF_MOV | BPF_X
     private const byte Mov64Imm = 0xb7;  // BPF_ALU64 | BPF_MOV | BPF_K
     private const byte JneImm = 0x55;    // BPF_JMP | BPF_JNE | BPF_K
-    private const byte JneReg = 0x5d;    // BPF_JMP | BPF_JNE | BPF_X
     private const byte JeqImm = 0x15;    // BPF_JMP | BPF_JEQ | BPF_K
+    private const byte Ja = 0x05;        // BPF_JMP | BPF_JA
     private const byte Exit = 0x95;      // BPF_JMP | BPF_EXIT
 
     /// <summary>
-    /// The program for <paramref name="rules"/> in OCI order: the last rule that matches a request decides, as
-    /// writing them one by one to v1's devices.allow and devices.deny would; a request no rule matches is allowed
-    /// (a new v1 cgroup starts with its parent's "a *:* rwm", and v2's ancestors' programs still apply). An allow
-    /// rule matches when it grants every access asked for, a deny rule when it names any of them.
+    /// The program for <paramref name="rules"/> in OCI order. Each access asked for (m, r, w) is decided on its own
+    /// by the last rule that matches the device and names that access, and the request is allowed only when every
+    /// access it asks for is: rules for one device add up as v1's exception list does (<c>r</c> then <c>w</c> allows
+    /// <c>rw</c>), and a later rule overrides an earlier one, wildcards included (<c>c *:* rwm</c> then a deny of
+    /// <c>c 1:5</c> refuses 1:5). An access no rule decides is refused, as runc's filter does (its device emulator
+    /// starts from "deny all"), whether or not the rules begin with a deny-all. A missing major or minor, and type
+    /// <c>a</c>, match every device. Ancestors' programs still apply on top.
     /// </summary>
     internal static ulong[] Compile(IReadOnlyList<DeviceRule> rules)
     {
@@ -43,57 +46,81 @@ internal static class DeviceFilter
             Insn(LdxMemW, 5, 1, 8, 0),       // r5 = minor
         };
 
-        for (var i = rules.Count - 1; i >= 0; i--)
+        // One section per access bit; each ends by jumping to the next section (allowed, or not asked for) or by
+        // returning 0. Jumps to the next section are patched once its start is known.
+        foreach (var bit in (int[])[AccMknod, AccRead, AccWrite])
         {
-            var rule = rules[i];
-            var access = Access(rule.Access);
-            // Each test jumps to the next rule's block when it does not match: offsets are patched once the
-            // block's length is known.
-            var jumps = new List<int>();
-            if (rule.Type != 'a')
+            var toNextSection = new List<int>();
+            program.Add(Insn(Mov32Reg, 1, 3, 0, 0));
+            program.Add(Insn(And32Imm, 1, 0, 0, bit));
+            toNextSection.Add(program.Count);
+            program.Add(Insn(JeqImm, 1, 0, 0, 0));   // not asked for
+            var decided = false;
+            for (var i = rules.Count - 1; i >= 0 && !decided; i--)
             {
-                jumps.Add(program.Count);
-                program.Add(Insn(JneImm, 2, 0, 0, rule.Type == 'b' ? DevBlock : DevChar));
+                var rule = rules[i];
+                if ((Access(rule.Access) & bit) == 0)
+                {
+                    continue;
+                }
+
+                var toNextRule = new List<int>();
+                if (rule.Type != 'a')
+                {
+                    toNextRule.Add(program.Count);
+                    program.Add(Insn(JneImm, 2, 0, 0, rule.Type == 'b' ? DevBlock : DevChar));
+                }
+
+                if (rule.Major is { } major)
+                {
+                    toNextRule.Add(program.Count);
+                    program.Add(Insn(JneImm, 4, 0, 0, checked((int)major)));
+                }
+
+                if (rule.Minor is { } minor)
+                {
+                    toNextRule.Add(program.Count);
+                    program.Add(Insn(JneImm, 5, 0, 0, checked((int)minor)));
+                }
+
+                if (rule.Allow)
+                {
+                    toNextSection.Add(program.Count);
+                    program.Add(Insn(Ja, 0, 0, 0, 0));
+                }
+                else
+                {
+                    program.Add(Insn(Mov64Imm, 0, 0, 0, 0));
+                    program.Add(Insn(Exit, 0, 0, 0, 0));
+                }
+
+                Patch(program, toNextRule);
+                // A rule that matches every device decides this access alone: the rules before it never do (and
+                // the verifier refuses unreachable instructions).
+                decided = toNextRule.Count == 0;
             }
 
-            if (access != (AccMknod | AccRead | AccWrite))
+            if (!decided)
             {
-                program.Add(Insn(Mov32Reg, 1, 3, 0, 0));
-                program.Add(Insn(And32Imm, 1, 0, 0, access));
-                jumps.Add(program.Count);
-                program.Add(rule.Allow ? Insn(JneReg, 1, 3, 0, 0) : Insn(JeqImm, 1, 0, 0, 0));
+                program.Add(Insn(Mov64Imm, 0, 0, 0, 0));
+                program.Add(Insn(Exit, 0, 0, 0, 0));
             }
 
-            if (rule.Major is { } major)
-            {
-                jumps.Add(program.Count);
-                program.Add(Insn(JneImm, 4, 0, 0, checked((int)major)));
-            }
-
-            if (rule.Minor is { } minor)
-            {
-                jumps.Add(program.Count);
-                program.Add(Insn(JneImm, 5, 0, 0, checked((int)minor)));
-            }
-
-            program.Add(Insn(Mov64Imm, 0, 0, 0, rule.Allow ? 1 : 0));
-            program.Add(Insn(Exit, 0, 0, 0, 0));
-            foreach (var at in jumps)
-            {
-                program[at] = WithOffset(program[at], (short)(program.Count - at - 1));
-            }
-
-            if (jumps.Count == 0)
-            {
-                // This rule matches everything: the rules before it never decide (and the verifier refuses
-                // unreachable instructions).
-                return [.. program];
-            }
+            Patch(program, toNextSection);
         }
 
         program.Add(Insn(Mov64Imm, 0, 0, 0, 1));
         program.Add(Insn(Exit, 0, 0, 0, 0));
         return [.. program];
+    }
+
+    /// <summary>Points the jumps at <paramref name="jumps"/> to the instruction that comes next.</summary>
+    private static void Patch(List<ulong> program, List<int> jumps)
+    {
+        foreach (var at in jumps)
+        {
+            program[at] = WithOffset(program[at], checked((short)(program.Count - at - 1)));
+        }
     }
 
     /// <summary>

@@ -43,9 +43,14 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
         });
     }
 
+    /// <summary>
+    /// Validates, enables in the ancestors the controllers the new limits need (a limit set only now, such as the
+    /// pids limit the runtime writes once the init runs, may need one the create did not), then writes them.
+    /// </summary>
     public void Update(CgroupResources resources)
     {
         Validate(resources);
+        EnableControllers(directory.DirectoriesToCreate().ToList(), resources);
         Apply(resources);
     }
 
@@ -86,36 +91,28 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
 
     /// <summary>
     /// A v2 controller's files appear in a cgroup only once its parent lists it in cgroup.subtree_control, so every
-    /// ancestor from the base down gets it. Writes that fail with EBUSY (the no-internal-process rule: the base holds
-    /// processes of its own) or ENOENT/EINVAL (not available) are tolerated here; a controller the request needs but
-    /// the new cgroup still lacks is then refused by name.
+    /// ancestor from the base down gets it, the controllers the request needs first. A base that holds processes
+    /// refuses with EBUSY (the no-internal-process rule): when the base is the caller's own cgroup (no parent was
+    /// configured) and not the hierarchy's root, its processes move into <see cref="SupervisorCgroup.Name"/> and
+    /// the write is tried again. Other refusals (EBUSY under a configured parent, ENOENT/EINVAL: not available) are
+    /// tolerated for the controllers enabled only for their counters; a needed one is then refused by name.
     /// </summary>
     private void EnableControllers(List<string> chain, CgroupResources resources)
     {
         var needed = controllers.Where(c => c.IsNeeded(resources)).Select(c => c.Name)
             .Concat(resources.Unified.Keys.Select(CgroupResources.UnifiedController)).Distinct().ToList();
         var wanted = needed.Concat(controllers.Select(c => c.Name).Where(StatsControllers.Contains)).Distinct().ToList();
-        var parents = new List<string> { directory.ExistingBase() };
+        var baseDir = directory.ExistingBase();
+        var parents = new List<string> { baseDir };
         parents.AddRange(chain.Take(chain.Count - 1));
+        var mayEvict = parent is null && baseDir == directory.BaseDir && !SupervisorCgroup.IsHierarchyRoot(baseDir);
         foreach (var dir in parents)
         {
             var available = Words(CgroupFiles.TryRead(dir, "cgroup.controllers"));
             var enabled = Words(CgroupFiles.TryRead(dir, "cgroup.subtree_control"));
             foreach (var name in wanted.Where(n => available.Contains(n) && !enabled.Contains(n)))
             {
-                try
-                {
-                    CgroupFiles.Write(dir, "cgroup.subtree_control", "+" + name);
-                }
-                catch (CgroupException e) when (e.Errno is Errno.EBUSY or Errno.ENOENT or Errno.EINVAL or Errno.EOPNOTSUPP)
-                {
-                    if (needed.Contains(name))
-                    {
-                        throw new CgroupException(
-                            $"the {name} controller could not be enabled below {dir}: {e.Message} " +
-                            "(a v2 cgroup that holds processes itself cannot hand controllers to its children; choose a cgroup parent without processes)", e);
-                    }
-                }
+                Enable(dir, name, needed.Contains(name), mayEvict && dir == baseDir);
             }
         }
 
@@ -123,6 +120,35 @@ internal sealed class V2CgroupManager(CgroupHierarchy unified, string relative, 
         foreach (var name in needed.Where(n => !leafAvailable.Contains(n)))
         {
             throw new CgroupException($"the {name} controller is not enabled for {Dir} (missing from its cgroup.controllers)");
+        }
+    }
+
+    /// <summary>Writes <c>+NAME</c> to <paramref name="dir"/>'s cgroup.subtree_control (see <see cref="EnableControllers"/>).</summary>
+    private void Enable(string dir, string name, bool needed, bool mayEvict)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                CgroupFiles.Write(dir, "cgroup.subtree_control", "+" + name);
+                return;
+            }
+            catch (CgroupException e) when (e.Errno == Errno.EBUSY && needed && mayEvict && attempt < 10)
+            {
+                // Another process may join between the move and the write: move again.
+                SupervisorCgroup.Evict(dir, directory.BasePath);
+            }
+            catch (CgroupException e) when (e.Errno is Errno.EBUSY or Errno.ENOENT or Errno.EINVAL or Errno.EOPNOTSUPP)
+            {
+                if (needed)
+                {
+                    throw new CgroupException(
+                        $"the {name} controller could not be enabled below {dir}: {e.Message} " +
+                        "(a v2 cgroup that holds processes itself cannot hand controllers to its children; choose a cgroup parent without processes)", e);
+                }
+
+                return;
+            }
         }
     }
 
