@@ -65,7 +65,6 @@ public static class ContainerShim
         // Built now rather than during a launch: the serialiser's metadata for the runtime config.
         _ = SpecJsonContext.Default.RuntimeSpec;
         if (ReadyShim.WaitForOrder() is not { } order) return 0;
-        Trace.Mark("shim");
         // From here on it is the container's shim, its stderr in the container's shim.log like a shim started for it.
         var log = Fd.TryOpen(Path.Combine(engine.Containers.Dir(order.Id), LogFileOfShim), Fd.O_WRONLY | Fd.O_CREAT | Fd.O_APPEND, out _, 0x1a4 /* 0644 */);
         if (log >= 0)
@@ -74,6 +73,7 @@ public static class ContainerShim
             Fd.Close(log);
         }
         using (var devnull = Fd.Open("/dev/null", Fd.O_RDONLY)) Fd.Dup2((int)devnull.DangerousGetHandle(), 0);
+        Trace.Mark("shim");
         if (error is not null)
         {
             Report("error " + error);

@@ -15,6 +15,9 @@ public sealed class ContainerLocks
         return new Release(gate);
     }
 
+    /// <summary>Whether a job of this process holds the container's lock at this moment.</summary>
+    public bool IsHeld(Guid containerId) => _locks.TryGetValue(containerId, out var gate) && gate.CurrentCount == 0;
+
     private sealed class Release(SemaphoreSlim gate) : IDisposable
     {
         private int _done;

@@ -1,4 +1,5 @@
 using Berth.ControlPlane.Containers;
+using Berth.ControlPlane.Workers;
 using Berth.Data;
 using Berth.Data.Entities;
 using Berth.Engine;
@@ -13,7 +14,7 @@ namespace Berth.ControlPlane.Jobs;
 /// each takes a container id, reads what is wanted of it, and drives the engine there. Every job is idempotent and
 /// takes the container's lock, so a re-drive or a duplicate does no harm.
 /// </summary>
-public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, NodeEngine node, ContainerLocks locks, ILogger<ContainerJobs> logger)
+public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, NodeEngine node, ContainerLocks locks, EngineEventIngestor ingestor, ILogger<ContainerJobs> logger)
 {
     /// <summary>
     /// The container as this instance's last job saved it (null before that, or when the job changed nothing): a
@@ -92,6 +93,8 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
             c.StopReason = null;
             c.Health = c.Spec.HealthCheck is null ? null : "starting";
         }, cancellationToken).ConfigureAwait(false);
+        // The start was recorded here, not by the event ingestor (see it): the live feeds learn of it from us.
+        ingestor.Changed([containerId]);
     }
 
     /// <summary>Stops the container (its stop signal, then SIGKILL after its timeout) and ends its run with its stop reason.</summary>

@@ -14,12 +14,15 @@ namespace Berth.ControlPlane.Workers;
 /// states and events of the control plane's containers. It resumes from the last sequence it committed (kept on the
 /// node's row, in the same transaction), so whatever happened while the host was down is recorded on its next start.
 /// </summary>
-public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFactory, NodeEngine node, JobDispatcher dispatcher, ILogger<EngineEventIngestor> logger) : BackgroundService
+public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFactory, NodeEngine node, JobDispatcher dispatcher, ContainerLocks locks, ILogger<EngineEventIngestor> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Raised after a batch of events is committed (the live feeds refresh on it).</summary>
     public event Action<IReadOnlyList<Guid>>? ContainersChanged;
+
+    /// <summary>Raises <see cref="ContainersChanged"/> for a change recorded elsewhere (a launch job's save of a start it recorded itself).</summary>
+    public void Changed(IReadOnlyList<Guid> ids) => ContainersChanged?.Invoke(ids);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -81,7 +84,10 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
             var engineIds = fresh.Select(e => e.Subject).Distinct().ToList();
             var containers = await db.Containers.Where(c => c.EngineId != null && engineIds.Contains(c.EngineId) && c.NodeId == node.NodeId)
                 .ToDictionaryAsync(c => c.EngineId!, cancellationToken).ConfigureAwait(false);
-            await AdoptAsync(db, engineIds.Where(id => !containers.ContainsKey(id)), containers, cancellationToken).ConfigureAwait(false);
+            // A start alone of a container whose launch job runs now is that job's to record: adopting or marking it
+            // here would only make the job's save lose to ours and do its work again.
+            var startsOnly = fresh.GroupBy(e => e.Subject).Where(g => g.All(e => e.Action == "start")).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+            await AdoptAsync(db, engineIds.Where(id => !containers.ContainsKey(id)), containers, startsOnly, cancellationToken).ConfigureAwait(false);
             // One query for the runs of every container whose start or exit the batch holds, not one per event.
             var withRuns = fresh.Where(e => e.Action is "start" or "die" && containers.ContainsKey(e.Subject))
                 .Select(e => containers[e.Subject].Id).ToHashSet();
@@ -92,6 +98,7 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
             {
                 row.EventSequence = Math.Max(row.EventSequence, e.Sequence);
                 if (!containers.TryGetValue(e.Subject, out var c)) continue;
+                if (e.Action == "start" && c.State == ContainerState.Pending && locks.IsHeld(c.Id)) continue;
                 Apply(db, runs, c, e, oom, unhealthy);
             }
             try
@@ -113,12 +120,14 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
     /// engine id: a container that exits at once reports its end before that), found by their label, so that none of
     /// their events is skipped.
     /// </summary>
-    private async Task AdoptAsync(BerthDbContext db, IEnumerable<string> engineIds, Dictionary<string, Container> containers, CancellationToken cancellationToken)
+    private async Task AdoptAsync(BerthDbContext db, IEnumerable<string> engineIds, Dictionary<string, Container> containers, HashSet<string> startsOnly,
+        CancellationToken cancellationToken)
     {
         var byId = new Dictionary<Guid, string>();
         foreach (var engineId in engineIds)
         {
-            if (node.Engine.Containers.TryFind(engineId) is { } record && record.Labels.TryGetValue("berth.container", out var label) && Guid.TryParse(label, out var id))
+            if (node.Engine.Containers.TryFind(engineId) is { } record && record.Labels.TryGetValue("berth.container", out var label) && Guid.TryParse(label, out var id)
+                && !(startsOnly.Contains(engineId) && locks.IsHeld(id)))
                 byId[id] = engineId;
         }
         if (byId.Count == 0) return;
