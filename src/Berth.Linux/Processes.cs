@@ -34,10 +34,10 @@ public static unsafe class Processes
             Check(Libc.posix_spawnattr_init(attr), "posix_spawnattr_init");
             // Move every source above all targets first, so that a dup2 never clobbers a source still needed
             // and never degenerates to dup2(fd, fd), which would leave close-on-exec set.
-            var minHigh = options.Fds.Count == 0 ? 3 : Math.Max(options.Fds.Values.Max(), options.Fds.Keys.Max()) + 1;
+            var minHigh = AboveAll(options.Fds);
             foreach (var (src, dst) in options.Fds)
             {
-                var high = Fd.DupAbove(src, Math.Max(minHigh, 10));
+                var high = Fd.DupAbove(src, minHigh);
                 moved.Add(high);
                 Check(Libc.posix_spawn_file_actions_adddup2(fa, high, dst), "posix_spawn_file_actions_adddup2");
             }
@@ -71,6 +71,10 @@ public static unsafe class Processes
             NativeMemory.Free(attr);
         }
     }
+
+    /// <summary>The lowest descriptor number (at least 10) above every source and target of <paramref name="fds"/>.</summary>
+    internal static int AboveAll(IReadOnlyDictionary<int, int> fds)
+        => Math.Max(10, fds.Count == 0 ? 3 : Math.Max(fds.Values.Max(), fds.Keys.Max()) + 1);
 
     /// <summary>
     /// execve(2): replaces the calling process. Returns only by throwing. The caller resets signals first
@@ -168,7 +172,7 @@ public static unsafe class Processes
     }
 
     /// <summary>NUL-terminated UTF-8 strings and string arrays in native memory, freed together.</summary>
-    private sealed class NativeStrings : IDisposable
+    internal sealed class NativeStrings : IDisposable
     {
         private readonly List<nint> _blocks = [];
 

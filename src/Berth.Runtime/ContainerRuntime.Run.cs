@@ -161,13 +161,15 @@ public sealed partial class ContainerRuntime
             {
                 foreach (var (ns, type) in new[] { ("ipc", NamespaceType.CLONE_NEWIPC), ("uts", NamespaceType.CLONE_NEWUTS), ("net", NamespaceType.CLONE_NEWNET), ("pid", NamespaceType.CLONE_NEWPID) })
                     if (ExecInit.Differs(ns, pidText)) Namespaces.Join($"/proc/{pidText}/ns/{ns}", type);
-                pid = Processes.Spawn(new SpawnOptions
+                var options = new SpawnOptions
                 {
                     Path = _options.BerthPath,
                     Args = consoleSocket is null ? ["berth", "__exec", dir, processFile, pidText] : ["berth", "__exec", dir, processFile, pidText, consoleSocket],
                     Env = [],
                     Fds = new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2, [childEnd] = ContainerInit.SyncFd },
-                });
+                };
+                // The user namespace is joined by the child itself, which is single-threaded (see UserNamespaceSpawn).
+                pid = ExecInit.Differs("user", pidText) ? SpawnInUserNamespace(options, $"/proc/{pidText}/ns/user") : Processes.Spawn(options);
             }
             catch (LinuxException e) { error = e; }
         }, 256 * 1024);
@@ -180,6 +182,19 @@ public sealed partial class ContainerRuntime
             throw new RuntimeException($"cannot enter container: {error.Message}", error);
         }
         return (pid, new SyncChannel(parentEnd));
+    }
+
+    private static int SpawnInUserNamespace(SpawnOptions options, string userNs)
+    {
+        var fd = Fd.TryOpen(userNs, Fd.O_RDONLY, out var errno);
+        if (fd < 0) throw new LinuxException("open", errno, userNs);
+        try
+        {
+            using var child = UserNamespaceSpawn.Start(options, NamespaceType.None, fd, NamespaceType.None, holdForMappings: false);
+            child.WaitExec();
+            return child.Pid;
+        }
+        finally { Fd.Close(fd); }
     }
 
     private static int SignalNumber(PosixSignal s) => s switch
