@@ -3,7 +3,8 @@ namespace Berth.Linux;
 /// <summary>
 /// A child started by <see cref="UserNamespaceSpawn.Start"/>: held before execve until <see cref="Release"/> (when it
 /// was asked to wait for its id maps), then waited on with <see cref="WaitExec"/>. Disposing closes the pipes; a
-/// child that was never released then exits by itself.
+/// child that is not to be released must be killed (<see cref="Kill"/>): it holds a copy of the sync pipe's write
+/// end itself, so it never sees the end of file.
 /// </summary>
 public sealed class UserNamespaceChild : IDisposable
 {

@@ -122,7 +122,7 @@ public static unsafe partial class UserNamespaceSpawn
     /// <summary>
     /// A descriptor of a new user namespace with the given maps and no process in it, for idmapped mounts
     /// (<see cref="IdmappedMounts"/>): a child is cloned into it and held, the maps are written, the namespace is
-    /// opened, and the child, never released, exits and is reaped. The caller closes the descriptor.
+    /// opened, and the child, never released, is killed and reaped. The caller closes the descriptor.
     /// </summary>
     /// <exception cref="LinuxException">The clone or a map write failed.</exception>
     public static int OpenMapped(IEnumerable<(uint Inside, uint Outside, uint Count)> uids, IEnumerable<(uint Inside, uint Outside, uint Count)> gids)
@@ -139,8 +139,8 @@ public static unsafe partial class UserNamespaceSpawn
         }
         finally
         {
+            child.Kill();
             child.Dispose();
-            Processes.Wait(child.Pid);
         }
     }
 
