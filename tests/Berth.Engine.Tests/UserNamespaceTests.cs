@@ -44,6 +44,21 @@ public sealed class UserNamespaceTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void Exec_InProcessIntoUsernsContainer_JoinsItsUserNamespace()
+    {
+        var id = _h.Ok("run", "-d", "--userns", "auto", "busybox", "sleep", "30").Stdout.Trim();
+        var init = _h.Engine.Top(id).Walk().First().Node.Pid;
+
+        // The engine in this (JIT-hosted, multithreaded) test process: the helper enters the namespace in berth's pre-init.
+        var exit = _h.Engine.Exec(id, ["sh", "-c", "readlink /proc/self/ns/user > /root/ns; id -u >> /root/ns"], new ExecRequest());
+
+        Assert.Equal(0, exit);
+        var seen = File.ReadAllLines(Path.Combine(_h.DataRoot, "containers", id, "upper", "root", "ns"));
+        Assert.Equal(new FileInfo($"/proc/{init}/ns/user").LinkTarget, seen[0]);
+        Assert.Equal("0", seen[1]);
+    }
+
+    [RequiresRootFact]
     public void Run_TwoUsernsAutoContainers_GetDistinctRangesAndRmReleasesOne()
     {
         _h.Ok("run", "-d", "--name", "one", "--userns", "auto", "busybox", "sleep", "30");

@@ -23,12 +23,19 @@
 //
 // Compiled into the NativeAOT berth binary (src/Berth.Cli/Berth.Cli.csproj) and called through P/Invoke
 // (Berth.Linux.UserNamespaceSpawn).
+//
+// berth_preinit, at the end, is the other half: a constructor that joins a user namespace before the .NET runtime
+// starts its threads, for a berth process spawned with BERTH_USERNS_FD (exec's helper, which any process, a
+// JIT-hosted engine included, can spawn with posix_spawn).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -199,4 +206,29 @@ int berth_spawn(const struct berth_spawn_args *args)
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return pid < 0 ? -saved : (int)pid;
+}
+
+// Runs before main, while the process is still single-threaded: with BERTH_USERNS_FD=N in the environment, joins
+// the user namespace open at descriptor N (setns needs a single-threaded caller) and closes N. No execve follows,
+// so the process keeps the full capability set setns gives it in the namespace, and its ids stay the host's until
+// it changes them itself. A failure ends the process with the reason on stderr.
+__attribute__((constructor)) static void berth_preinit(void)
+{
+    const char *value = getenv("BERTH_USERNS_FD");
+    if (value == NULL)
+        return;
+    char *end;
+    long fd = strtol(value, &end, 10);
+    if (*value == '\0' || *end != '\0' || fd < 3 || fd > 1024)
+    {
+        fprintf(stderr, "berth: BERTH_USERNS_FD=%s is not a descriptor\n", value);
+        _exit(1);
+    }
+    if (setns((int)fd, CLONE_NEWUSER) != 0)
+    {
+        fprintf(stderr, "berth: setns (user namespace) from descriptor %ld: %s\n", fd, strerror(errno));
+        _exit(1);
+    }
+    close((int)fd);
+    unsetenv("BERTH_USERNS_FD");
 }
