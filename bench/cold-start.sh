@@ -14,10 +14,14 @@
 #   RUNS=200 ROUNDS=10 bench/cold-start.sh
 #   PUBLISH=1 bench/cold-start.sh    # re-publish berth first
 #   BERTH_BINARY=/path/to/berth bench/cold-start.sh   # measure another build
+#   USERNS=1 bench/cold-start.sh     # in a user namespace (berth and runc only)
 #
 # Results: artifacts/bench/cold-start-{berth,runc,crun}.json (every run's
 # time in seconds, and the median), then medians and the ratios berth/runc
-# and berth/crun.
+# and berth/crun. With USERNS=1 the bundle gets a user namespace whose root
+# is host uid and gid 100000 (65536 ids, its rootfs chowned to them, as an
+# idmapped image layer shows it) and the results go to
+# cold-start-userns-{berth,runc}.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -52,6 +56,19 @@ trap cleanup EXIT
 
 build_busybox_bundle "$work/bundle" /bin/true
 mkdir -p "$work/berth" "$work/runc" "$work/crun"
+names=(berth runc crun)
+kind=cold-start
+if [[ "${USERNS:-0}" == 1 ]]; then
+    jq '.linux.namespaces += [{"type": "user"}]
+        | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        | .linux.gidMappings = .linux.uidMappings' "$work/bundle/config.json" >"$work/config.json"
+    mv "$work/config.json" "$work/bundle/config.json"
+    chown -R 100000:100000 "$work/bundle/rootfs"
+    # mktemp made the folder 0700: the container's root must reach its rootfs.
+    chmod 0755 "$work"
+    names=(berth runc)
+    kind=cold-start-userns
+fi
 
 # measure NAME ROUND COMMAND [WRAPPER...]: one round of hyperfine on COMMAND
 # (run by sh, so $$ is a fresh id each time; hyperfine takes the shell's own
@@ -76,8 +93,7 @@ declare -A commands=(
 # namespace without the cgroup2 mount at /sys/fs/cgroup/unified. hyperfine
 # runs inside that namespace, so the unshare costs nothing per run.
 crun_wrapper=(unshare -m -- sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null || true; exec "$@"' sh)
-names=(berth runc crun)
-log "measuring berth, runc and crun: $rounds rounds of $per_round runs each"
+log "measuring ${names[*]}: $rounds rounds of $per_round runs each"
 for ((round = 0; round < rounds; round++)); do
     for ((i = 0; i < ${#names[@]}; i++)); do
         name="${names[(round + i) % ${#names[@]}]}"
@@ -94,14 +110,14 @@ for name in "${names[@]}"; do
     parts=("$work/$name"-*.json)
     shopt -u nullglob
     if ((${#parts[@]} == 0)); then
-        rm -f "$out/cold-start-$name.json"
+        rm -f "$out/$kind-$name.json"
         continue
     fi
-    pool_medians "$out/cold-start-$name.json" "${parts[@]}"
+    pool_medians "$out/$kind-$name.json" "${parts[@]}"
 done
 
 median_ms() {
-    local file="$out/cold-start-$1.json"
+    local file="$out/$kind-$1.json"
     [[ -f "$file" ]] || { echo "n/a"; return; }
     jq -r '.median * 1000 | . * 100 | round / 100' "$file"
 }
@@ -112,7 +128,7 @@ ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
 }
 echo
-echo "cold start of /bin/true, median of $((per_round * rounds)) runs in $rounds rounds (ms):"
+echo "$kind of /bin/true, median of $((per_round * rounds)) runs in $rounds rounds (ms):"
 printf '  %-6s %8s\n' berth "$berth" runc "$runc" crun "$crun"
 echo "  berth/runc = $(ratio "$berth" "$runc")"
 echo "  berth/crun = $(ratio "$berth" "$crun")"

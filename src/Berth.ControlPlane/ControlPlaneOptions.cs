@@ -48,6 +48,13 @@ public sealed class ControlPlaneOptions
     [Range(1, 4_194_304)]
     public long DefaultPidsLimit { get; set; } = 1024;
 
+    /// <summary>
+    /// The user namespace of a launch that names none: <c>auto</c> (team sandboxes run with root inside an
+    /// unprivileged host range of their own) or <c>host</c>.
+    /// </summary>
+    [RegularExpression("^(auto|host)$")]
+    public string DefaultUserNamespace { get; set; } = "auto";
+
     /// <summary>CPU below this share of one core counts as idle for idle auto-stop.</summary>
     [Range(0, 1)]
     public double IdleCpuFraction { get; set; } = 0.01;

@@ -133,7 +133,19 @@ public sealed partial class ContainerEngine
             Labels = new Dictionary<string, string>(config.Labels.Concat(options.Labels).GroupBy(p => p.Key).Select(g => g.Last())),
             Healthcheck = Health(config.Healthcheck, options),
         };
-        Containers.Add(record, dir => WriteEtcFiles(dir, record));
+        if (options.UserNamespace == "auto")
+        {
+            // The range is chosen and the record written under one lock, so two creates never take the same one.
+            using (FileLock.Take(Path.Combine(Containers.Root, ".userns.lock"), StoreLockTimeout))
+            {
+                record.UserNamespace = UserNamespacePool.FromHost().Allocate(Containers.List().Select(c => c.UserNamespace).OfType<UserNamespaceRange>());
+                Containers.Add(record, dir => WriteEtcFiles(dir, record));
+            }
+        }
+        else
+        {
+            Containers.Add(record, dir => WriteEtcFiles(dir, record));
+        }
         Events.Append(new EngineEvent { Type = "container", Action = "create", Subject = id, Name = record.Name, Image = record.Image });
         Trace.Mark("engine: created");
         return record;
@@ -596,6 +608,7 @@ public sealed partial class ContainerEngine
         if (o.Cpus is { } c && (c <= 0 || c > Environment.ProcessorCount || double.IsNaN(c)))
             throw new EngineException($"--cpus {c.ToString(CultureInfo.InvariantCulture)}: give a number above 0 and at most {Environment.ProcessorCount} (the CPUs of this host)");
         if (o.Network is not ("none" or "host")) throw new EngineException($"--network {o.Network}: only none and host are available");
+        if (o.UserNamespace is not ("host" or "auto")) throw new EngineException($"--userns {o.UserNamespace}: only host and auto are available");
         if (o.Hostname is { } h && (h.Length is 0 or > 64 || !h.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '.')))
             throw new EngineException($"invalid hostname \"{h}\": at most 64 letters, digits, '-' and '.'");
         if (o.WorkingDir is { } w && !w.StartsWith('/')) throw new EngineException($"--workdir {w}: the working directory must be an absolute path");

@@ -70,6 +70,9 @@ public sealed class ContainerRecord
 
     public Dictionary<string, string> Labels { get; init; } = [];
 
+    /// <summary>The host ids of its user namespace (<c>--userns auto</c>); null when it shares the host's.</summary>
+    public UserNamespaceRange? UserNamespace { get; set; }
+
     /// <summary>How its health is probed; null when it is not.</summary>
     public HealthSettings? Healthcheck { get; init; }
 

@@ -265,12 +265,37 @@ public static class ContainerShim
         private ProcessSpec? _process;
         private HealthProbe? _health;
 
+        /// <summary>
+        /// The overlay of the image's snapshots; in a user namespace with the snapshots idmapped to the container's
+        /// range (see <see cref="OverlayRootfs.MountIdmapped"/>).
+        /// </summary>
+        private void MountRootfs(string rootfs)
+        {
+            var lowers = record.Snapshots.Select(s => engine.Snapshots.PathOf(Digest.Parse(s))).ToList();
+            string upper = Path.Combine(dir, "upper"), work = Path.Combine(dir, "work");
+            if (record.UserNamespace is not { } range)
+            {
+                OverlayRootfs.Mount(lowers, upper, work, rootfs);
+                return;
+            }
+            int userns;
+            try { userns = UserNamespaceSpawn.OpenMapped([(0, range.HostUid, range.Size)], [(0, range.HostGid, range.Size)]); }
+            catch (LinuxException e) { throw new EngineException($"--userns auto: cannot make a user namespace for the image's layers: {e.Message}", e); }
+            try
+            {
+                OverlayRootfs.MountIdmapped(lowers, upper, work, rootfs, Path.Combine(dir, "idmapped"), userns, range.HostUid, range.HostGid);
+            }
+            catch (LinuxException e) when (e.Errno is Errno.EINVAL or Errno.ENOSYS or Errno.EPERM)
+            {
+                throw new EngineException($"--userns auto: the image's layers cannot be idmapped here ({e.Message}); this needs Linux 5.19 or later and a file system with idmapped mounts (ext4, xfs, btrfs) under the data root", e);
+            }
+            finally { Fd.Close(userns); }
+        }
+
         public void Create()
         {
             var rootfs = ContainerEngine.RootfsOf(dir);
-            if (!OverlayRootfs.IsMounted(rootfs))
-                OverlayRootfs.Mount(record.Snapshots.Select(s => engine.Snapshots.PathOf(Digest.Parse(s))).ToList(),
-                    Path.Combine(dir, "upper"), Path.Combine(dir, "work"), rootfs);
+            if (!OverlayRootfs.IsMounted(rootfs)) MountRootfs(rootfs);
             Trace.Mark("shim: rootfs mounted");
             // As Docker: a bind's missing host folder is made when the container starts.
             foreach (var bind in record.Binds)
@@ -279,7 +304,9 @@ public static class ContainerShim
                 if (!Path.Exists(source)) Directory.CreateDirectory(source);
             }
             var user = ImageUser.Resolve(rootfs, record.User);
-            RootfsDirectories.Make(rootfs, record.WorkingDir, user.Uid, user.Gid);
+            // Made from the host, so owned by the host ids the container's user maps to.
+            var userns = record.UserNamespace;
+            RootfsDirectories.Make(rootfs, record.WorkingDir, user.Uid + (userns?.HostUid ?? 0), user.Gid + (userns?.HostGid ?? 0));
             var spec = SpecBuilder.Build(record, user, dir, ImageVolumes.Prepare(record, dir, rootfs));
             _process = spec.Process;
             var bundle = Path.GetDirectoryName(rootfs)!;

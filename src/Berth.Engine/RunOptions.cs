@@ -73,4 +73,11 @@ public sealed class RunOptions
     public bool NoHealthcheck { get; init; }
 
     public int? StopTimeout { get; init; }
+
+    /// <summary>
+    /// <c>host</c> (the default: the host's user namespace) or <c>auto</c>: a user namespace of its own whose root is
+    /// an unprivileged host range taken from the node's pool (<see cref="UserNamespacePool"/>), as Podman's
+    /// <c>--userns auto</c>.
+    /// </summary>
+    public string UserNamespace { get; init; } = "host";
 }

@@ -56,6 +56,7 @@ public static class SpecBuilder
 
         List<NamespaceSpec> namespaces = [new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" }, new() { Type = "cgroup" }];
         if (record.Network != "host") namespaces.Add(new NamespaceSpec { Type = "network" });
+        if (record.UserNamespace is not null) namespaces.Add(new NamespaceSpec { Type = "user" });
 
         var resources = new ResourcesSpec { Devices = [new DeviceCgroupSpec { Allow = false, Access = "rwm" }] };
         if (record.Memory is { } memory) resources.Memory = new MemorySpec { Limit = memory };
@@ -82,6 +83,8 @@ public static class SpecBuilder
             Linux = new LinuxSpec
             {
                 Namespaces = namespaces,
+                UidMappings = record.UserNamespace is { } u ? [new IdMappingSpec { ContainerID = 0, HostID = u.HostUid, Size = u.Size }] : null,
+                GidMappings = record.UserNamespace is { } g ? [new IdMappingSpec { ContainerID = 0, HostID = g.HostGid, Size = g.Size }] : null,
                 Resources = resources,
                 Seccomp = DefaultSecurity.Seccomp(),
                 MaskedPaths = [.. DefaultSecurity.MaskedPaths],

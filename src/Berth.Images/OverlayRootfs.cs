@@ -29,6 +29,48 @@ public static class OverlayRootfs
         Mounts.Mount("overlay", target, "overlay", MountFlags.None, data);
     }
 
+    /// <summary>
+    /// As <see cref="Mount(IReadOnlyList{string}, string, string, string)"/>, for a container in a user namespace: each
+    /// lower directory is first mounted idmapped through <paramref name="userNamespaceFd"/> under
+    /// <paramref name="scratch"/> (overlayfs takes idmapped layers since Linux 5.19), so the image's files, owned by
+    /// host root, belong to the container's root, and no layer is copied or chowned; the upper directory is made
+    /// (if new) owned by <paramref name="rootUid"/>:<paramref name="rootGid"/>, the container root's host ids.
+    /// overlayfs keeps private clones of its layers, so the idmapped mounts are detached again at once.
+    /// </summary>
+    /// <exception cref="LinuxException">A mount failed (EINVAL from mount_setattr: this file system or kernel cannot idmap).</exception>
+    public static void MountIdmapped(IReadOnlyList<string> lowers, string upper, string work, string target, string scratch,
+        int userNamespaceFd, uint rootUid, uint rootGid)
+    {
+        ArgumentNullException.ThrowIfNull(lowers);
+        if (!Directory.Exists(upper))
+        {
+            Directory.CreateDirectory(upper);
+            Credentials.Lchown(upper, rootUid, rootGid);
+        }
+        var mapped = new List<string>();
+        try
+        {
+            for (var i = 0; i < lowers.Count; i++)
+            {
+                var dir = Path.Combine(scratch, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Directory.CreateDirectory(dir);
+                mapped.Add(dir);
+                IdmappedMounts.Mount(lowers[i], userNamespaceFd, dir);
+            }
+            Mount(mapped, upper, work, target);
+        }
+        finally
+        {
+            // Never recursive: a folder still holding a layer's mount would have the layer's files deleted.
+            foreach (var dir in mapped)
+            {
+                Unmount(dir);
+                Directory.Delete(dir);
+            }
+            if (Directory.Exists(scratch) && !Directory.EnumerateFileSystemEntries(scratch).Any()) Directory.Delete(scratch);
+        }
+    }
+
     /// <summary>Unmounts an overlay made by <see cref="Mount"/>; nothing happens when nothing is mounted there.</summary>
     public static void Unmount(string target)
     {

@@ -34,20 +34,11 @@ public static unsafe class Processes
             Check(Libc.posix_spawnattr_init(attr), "posix_spawnattr_init");
             // Move every source above all targets first, so that a dup2 never clobbers a source still needed
             // and never degenerates to dup2(fd, fd), which would leave close-on-exec set.
-            var fds = new Dictionary<int, int>(options.Fds);
-            var path = options.Path;
-            if (ExecDescriptor(path) is { } exe)
-            {
-                // A program given as a descriptor must stay open until the exec: it gets the number above every
-                // target (left open in the child; the exec'd program decides what to do with it).
-                var number = Math.Max(2, fds.Count == 0 ? 2 : fds.Values.Max()) + 1;
-                fds[exe] = number;
-                path = "/proc/self/fd/" + number.ToString(CultureInfo.InvariantCulture);
-            }
-            var minHigh = fds.Count == 0 ? 3 : Math.Max(fds.Values.Max(), fds.Keys.Max()) + 1;
+            var (fds, path) = WithProgramDescriptor(options);
+            var minHigh = AboveAll(fds);
             foreach (var (src, dst) in fds)
             {
-                var high = Fd.DupAbove(src, Math.Max(minHigh, 10));
+                var high = Fd.DupAbove(src, minHigh);
                 moved.Add(high);
                 Check(Libc.posix_spawn_file_actions_adddup2(fa, high, dst), "posix_spawn_file_actions_adddup2");
             }
@@ -82,10 +73,28 @@ public static unsafe class Processes
         }
     }
 
+    /// <summary>
+    /// The descriptors to place in the child and the program to exec. A program given as a descriptor
+    /// (<c>/proc/self/fd/N</c>) must stay open until the exec: it gets the number above every target (left open in
+    /// the child; the exec'd program decides what to do with it), and the path names that number.
+    /// </summary>
+    internal static (Dictionary<int, int> Fds, string Path) WithProgramDescriptor(SpawnOptions options)
+    {
+        var fds = new Dictionary<int, int>(options.Fds);
+        if (ExecDescriptor(options.Path) is not { } exe) return (fds, options.Path);
+        var number = Math.Max(2, fds.Count == 0 ? 2 : fds.Values.Max()) + 1;
+        fds[exe] = number;
+        return (fds, "/proc/self/fd/" + number.ToString(CultureInfo.InvariantCulture));
+    }
+
     /// <summary>The descriptor of a program given as <c>/proc/self/fd/N</c>, or null for a path.</summary>
     private static int? ExecDescriptor(string path)
         => path.StartsWith("/proc/self/fd/", StringComparison.Ordinal)
            && int.TryParse(path.AsSpan(14), NumberStyles.None, CultureInfo.InvariantCulture, out var fd) ? fd : null;
+
+    /// <summary>The lowest descriptor number (at least 10) above every source and target of <paramref name="fds"/>.</summary>
+    internal static int AboveAll(IReadOnlyDictionary<int, int> fds)
+        => Math.Max(10, fds.Count == 0 ? 3 : Math.Max(fds.Values.Max(), fds.Keys.Max()) + 1);
 
     /// <summary>
     /// execve(2): replaces the calling process. Returns only by throwing. The caller resets signals first
@@ -183,7 +192,7 @@ public static unsafe class Processes
     }
 
     /// <summary>NUL-terminated UTF-8 strings and string arrays in native memory, freed together.</summary>
-    private sealed class NativeStrings : IDisposable
+    internal sealed class NativeStrings : IDisposable
     {
         private readonly List<nint> _blocks = [];
 

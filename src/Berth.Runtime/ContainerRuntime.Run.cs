@@ -162,13 +162,14 @@ public sealed partial class ContainerRuntime
             {
                 foreach (var (ns, type) in new[] { ("ipc", NamespaceType.CLONE_NEWIPC), ("uts", NamespaceType.CLONE_NEWUTS), ("net", NamespaceType.CLONE_NEWNET), ("pid", NamespaceType.CLONE_NEWPID) })
                     if (ExecInit.Differs(ns, pidText)) Namespaces.Join($"/proc/{pidText}/ns/{ns}", type);
-                pid = Processes.Spawn(new SpawnOptions
+                var options = new SpawnOptions
                 {
                     Path = berth,
                     Args = consoleSocket is null ? ["berth", "__exec", dir, processFile, pidText] : ["berth", "__exec", dir, processFile, pidText, consoleSocket],
                     Env = [],
                     Fds = new Dictionary<int, int> { [0] = 0, [1] = 1, [2] = 2, [childEnd] = ContainerInit.SyncFd },
-                });
+                };
+                pid = ExecInit.Differs("user", pidText) ? SpawnInUserNamespace(options, $"/proc/{pidText}/ns/user") : Processes.Spawn(options);
             }
             catch (LinuxException e) { error = e; }
         }, 256 * 1024);
@@ -182,6 +183,31 @@ public sealed partial class ContainerRuntime
         }
         return (pid, new SyncChannel(parentEnd));
     }
+
+    /// <summary>
+    /// Spawns the exec helper with the container's user namespace open at <see cref="ExecUserNamespaceFd"/> and named in
+    /// BERTH_USERNS_FD: berth's native pre-init joins it before the .NET runtime starts threads (see
+    /// Native/berth_spawn.c), so any caller, a JIT-hosted engine included, can start it with posix_spawn.
+    /// </summary>
+    private static int SpawnInUserNamespace(SpawnOptions options, string userNs)
+    {
+        var fd = Fd.TryOpen(userNs, Fd.O_RDONLY, out var errno);
+        if (fd < 0) throw new LinuxException("open", errno, userNs);
+        try
+        {
+            return Processes.Spawn(new SpawnOptions
+            {
+                Path = options.Path,
+                Args = options.Args,
+                Env = [.. options.Env, "BERTH_USERNS_FD=" + ExecUserNamespaceFd.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                Fds = new Dictionary<int, int>(options.Fds) { [fd] = ExecUserNamespaceFd },
+            });
+        }
+        finally { Fd.Close(fd); }
+    }
+
+    /// <summary>Where the exec helper finds the user namespace to join (after its sync socket, descriptor 3).</summary>
+    private const int ExecUserNamespaceFd = 4;
 
     private static int SignalNumber(PosixSignal s) => s switch
     {

@@ -71,6 +71,26 @@ public sealed class ContainerApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Launch_UserNamespace_AutoByDefaultAndHostWhenAsked()
+    {
+        using var admin = await _host.AdminAsync();
+
+        var sandbox = await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" } });
+        var shared = await admin.Launch(new { image = "busybox", command = new[] { "sleep", "1000" }, userNamespace = "host" });
+
+        Assert.Equal("auto", sandbox.Str("userNamespace"));
+        Assert.Equal("host", shared.Str("userNamespace"));
+        // What the node runs: the sandbox's root is a host range of its own, the other's is host root.
+        var range = _host.Engine.Inspect(sandbox.Str("engineId")).UserNamespace;
+        Assert.NotNull(range);
+        Assert.NotEqual(0u, range!.HostUid);
+        Assert.Null(_host.Engine.Inspect(shared.Str("engineId")).UserNamespace);
+        var sandboxInit = _host.Engine.Top(sandbox.Str("engineId")).Walk().First().Node.Pid;
+        var map = File.ReadAllText($"/proc/{sandboxInit}/uid_map").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(range.HostUid.ToString(System.Globalization.CultureInfo.InvariantCulture), map[1]);
+    }
+
+    [Fact]
     public async Task Launch_ProcessExits_RunRecordsExitCodeAndStateStopped()
     {
         using var admin = await _host.AdminAsync();
@@ -119,6 +139,7 @@ public sealed class ContainerApiTests : IAsyncLifetime
         { """{"image":"busybox","name":"../etc"}""", "name" },
         { """{"image":"busybox","env":{"1BAD":"x"}}""", "1BAD" },
         { """{"image":"busybox","restartPolicy":"sometimes"}""", "restartPolicy" },
+        { """{"image":"busybox","userNamespace":"keep-id"}""", "userNamespace" },
         { """{"image":"busybox","mounts":["/etc:/host-etc"]}""", "" },
         { """{"image":"busybox","command":"not a list"}""", "" },
         { """{"image":"busybox","unknownField":1}""", "unknownField" },

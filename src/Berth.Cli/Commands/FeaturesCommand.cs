@@ -20,7 +20,7 @@ public static class FeaturesCommand
             Array(w, "hooks", ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]);
             Array(w, "mountOptions", MountOptions.KnownNames);
             w.WriteStartObject("linux");
-            Array(w, "namespaces", ["cgroup", "ipc", "mount", "network", "pid", "uts"]);
+            Array(w, "namespaces", ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"]);
             Array(w, "capabilities", Enumerable.Range(0, Math.Min(Capabilities.LastCap, Capabilities.KnownLast) + 1).Select(Capabilities.Name));
             w.WriteStartObject("cgroup");
             w.WriteBoolean("v1", true);

@@ -32,6 +32,9 @@ public class ContainerDefinition
 
     public int? IdleStopSeconds { get; set; }
 
+    /// <summary><c>auto</c> (a user namespace of its own; the default of <c>Berth:DefaultUserNamespace</c>) or <c>host</c>.</summary>
+    public string? UserNamespace { get; set; }
+
     /// <summary>The definition as a spec: fields left null stay null (defaults apply at launch), lists and maps empty.</summary>
     public ContainerSpec ToSpec() => new()
     {
@@ -47,6 +50,7 @@ public class ContainerDefinition
         HealthCheck = HealthCheck,
         TtlSeconds = TtlSeconds,
         IdleStopSeconds = IdleStopSeconds,
+        UserNamespace = UserNamespace,
     };
 
     /// <summary>Copies the fields of <paramref name="spec"/> into this definition.</summary>
@@ -65,5 +69,6 @@ public class ContainerDefinition
         HealthCheck = spec.HealthCheck;
         TtlSeconds = spec.TtlSeconds;
         IdleStopSeconds = spec.IdleStopSeconds;
+        UserNamespace = spec.UserNamespace;
     }
 }

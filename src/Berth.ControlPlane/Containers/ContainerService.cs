@@ -314,6 +314,7 @@ public sealed class ContainerService(
             HealthCheck = r.HealthCheck ?? template?.HealthCheck,
             TtlSeconds = r.TtlSeconds ?? template?.TtlSeconds,
             IdleStopSeconds = r.IdleStopSeconds ?? template?.IdleStopSeconds,
+            UserNamespace = r.UserNamespace ?? template?.UserNamespace ?? o.DefaultUserNamespace,
         };
     }
 

@@ -58,6 +58,8 @@ public static partial class SpecValidator
         if (spec.IdleStopSeconds is { } idle && (idle < 10 || idle > 366 * 86400))
             throw ControlPlaneException.Invalid(string.Create(CultureInfo.InvariantCulture, $"idleStopSeconds {idle} is out of range: give 10 to {366 * 86400}"));
         if (spec.HealthCheck is { } h) CheckHealth(h);
+        if (spec.UserNamespace is not (null or "auto" or "host"))
+            throw ControlPlaneException.Invalid($"userNamespace \"{spec.UserNamespace}\" is not valid: use auto or host");
     }
 
     /// <summary>The mounts of host folders (only admins may ask for them).</summary>

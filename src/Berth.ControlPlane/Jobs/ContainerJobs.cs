@@ -236,6 +236,8 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
             HealthTimeout = health is null ? null : TimeSpan.FromSeconds(health.TimeoutSeconds),
             HealthRetries = health?.Retries,
             NoHealthcheck = health is null,
+            // A definition saved before the field existed launches as it always did.
+            UserNamespace = s.UserNamespace ?? "host",
         };
     }
 }

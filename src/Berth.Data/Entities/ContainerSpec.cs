@@ -34,4 +34,10 @@ public sealed record ContainerSpec
 
     /// <summary>Seconds of near-zero CPU after which a running container is stopped.</summary>
     public int? IdleStopSeconds { get; init; }
+
+    /// <summary>
+    /// <c>auto</c>: a user namespace of its own, root inside an unprivileged host range; <c>host</c>: the host's.
+    /// Null in definitions saved before the field existed: the control plane's default applies at launch.
+    /// </summary>
+    public string? UserNamespace { get; init; }
 }

@@ -96,7 +96,12 @@ public static class ContainerInit
         var consoleSocket = process.Terminal && state.ConsoleSocket is { } cs ? UnixSockets.Connect(cs) : -1;
 
         Trace.Mark("init: fifo");
-        var rootfs = new RootfsBuilder(spec, state.Rootfs, cgroup, newCgroupNs);
+        var userNs = UserNamespaceLauncher.Wanted(spec);
+        // Up to here the host's ids opened our state files and joined the cgroup; what we make from now on (mount
+        // points, devices, tmpfs roots) must belong to the container's root, and the file systems mounted in the
+        // user namespace take no other owner (see UserNamespaceLauncher).
+        if (userNs) BecomeNamespaceRoot();
+        var rootfs = new RootfsBuilder(spec, state.Rootfs, cgroup, newCgroupNs) { InUserNamespace = userNs };
         rootfs.Prepare();
         Trace.Mark("init: mounted");
 
@@ -144,6 +149,24 @@ public static class ContainerInit
             if (outcome != "ok") throw new RuntimeException(outcome[7..]);
         }
         ProcessFinalizer.ExecPayload(process, executable, spec.Linux?.Seccomp);
+    }
+
+    /// <summary>
+    /// Takes uid and gid 0 of the user namespace on this thread (the one that execs the payload), keeping its
+    /// capabilities there (a change to the namespace's root does). Supplementary groups of the host go too.
+    /// </summary>
+    private static void BecomeNamespaceRoot()
+    {
+        try
+        {
+            Credentials.SetGroups([]);
+            Credentials.SetGid(0);
+            Credentials.SetUid(0);
+        }
+        catch (LinuxException e)
+        {
+            throw new RuntimeException($"user namespace: cannot become its root: {e.Message}", e);
+        }
     }
 
     /// <summary>The OCI state JSON hooks receive on stdin.</summary>

@@ -31,6 +31,12 @@ public static class InitLauncher
         var fds = new Dictionary<int, int>(stdio) { [childEnd] = ContainerInit.SyncFd };
         var newNetwork = spec.Linux?.Namespaces?.Any(n => n.Type == "network" && string.IsNullOrEmpty(n.Path)) ?? false;
         var launched = new LaunchedInit(new SyncChannel(parentEnd));
+        if (UserNamespaceLauncher.Wanted(spec))
+        {
+            launched.Thread = new Thread(() => UserNamespaceLauncher.Launch(launched, berthPath, stateDir, spec, fds, childEnd), 256 * 1024);
+            launched.Thread.Start();
+            return launched;
+        }
         launched.Thread = new Thread(() =>
         {
             try
@@ -65,13 +71,24 @@ public static class InitLauncher
     /// </summary>
     public static void EnterNamespaces(RuntimeSpec spec, NamespaceType later)
     {
-        var list = spec.Linux?.Namespaces ?? [];
-        var joins = list.Where(n => !string.IsNullOrEmpty(n.Path)).ToList();
-        foreach (var n in joins) Namespaces.Join(n.Path!, SpecValidator.NamespaceTypes[n.Type]);
+        JoinNamespaces(spec);
+        Namespaces.Unshare(NewNamespaces(spec) & ~later);
+    }
+
+    /// <summary>Joins, on the calling thread, every namespace the spec names by path but a user namespace.</summary>
+    internal static void JoinNamespaces(RuntimeSpec spec)
+    {
+        foreach (var n in (spec.Linux?.Namespaces ?? []).Where(n => !string.IsNullOrEmpty(n.Path) && n.Type != "user"))
+            Namespaces.Join(n.Path!, SpecValidator.NamespaceTypes[n.Type]);
+    }
+
+    /// <summary>The clone flags of the namespaces the spec asks to be made.</summary>
+    internal static NamespaceType NewNamespaces(RuntimeSpec spec)
+    {
         var flags = NamespaceType.None;
-        foreach (var n in list.Where(n => string.IsNullOrEmpty(n.Path)))
+        foreach (var n in (spec.Linux?.Namespaces ?? []).Where(n => string.IsNullOrEmpty(n.Path)))
             flags |= SpecValidator.NamespaceTypes[n.Type];
-        Namespaces.Unshare(flags & ~later);
+        return flags;
     }
 }
 

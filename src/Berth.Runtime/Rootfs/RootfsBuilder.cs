@@ -32,6 +32,12 @@ public sealed class RootfsBuilder
     }
 
     /// <summary>
+    /// The container has a user namespace: device nodes cannot be made there (mknod needs CAP_MKNOD in the
+    /// host's), so the host's are bound instead, as runc does.
+    /// </summary>
+    public bool InUserNamespace { get; init; }
+
+    /// <summary>
     /// Before pivot_root: stops mount events leaking to the host, turns the rootfs into a mount point and
     /// mounts everything in <c>mounts</c>, then creates device nodes.
     /// </summary>
@@ -189,6 +195,11 @@ public sealed class RootfsBuilder
         {
             var target = SecurePath.Join(_rootfs, path);
             if (Path.Exists(target)) continue;
+            if (InUserNamespace)
+            {
+                BindDevice(path, target);
+                continue;
+            }
             Nodes.MakeNode(target, Nodes.S_IFCHR, 0x1B6 /* 0666 */, major, minor);
             Nodes.Chmod(target, 0x1B6 /* 0666 */);
         }
@@ -212,11 +223,24 @@ public sealed class RootfsBuilder
         var target = SecurePath.Join(_rootfs, d.Path);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         if (Path.Exists(target)) File.Delete(target);
+        if (InUserNamespace)
+        {
+            // The host's node of the same path; its owner and mode are the host's.
+            if (!Path.Exists(d.Path)) throw new RuntimeException($"linux.devices: {d.Path}: in a user namespace the host's device is bound, and the host has none");
+            BindDevice(d.Path, target);
+            return;
+        }
         var type = d.Type switch { "b" => Nodes.S_IFBLK, "p" => Nodes.S_IFIFO, _ => Nodes.S_IFCHR };
         var mode = d.FileMode ?? 0x1B6 /* 0666 */;
         Nodes.MakeNode(target, type, mode, d.Major, d.Minor);
         Nodes.Chmod(target, mode & 0xfff);
         Credentials.Lchown(target, d.Uid ?? 0, d.Gid ?? 0);
+    }
+
+    private static void BindDevice(string hostPath, string target)
+    {
+        File.WriteAllBytes(target, []);
+        Mounts.Mount(hostPath, target, null, MountFlags.MS_BIND);
     }
 
     private static void CreateTarget(string target, bool directory)

@@ -53,8 +53,7 @@ public static class SpecValidator
         if (!string.IsNullOrEmpty(spec.Domainname) && !nsTypes.Contains("uts"))
             Fail("domainname: setting a domain name needs a new uts namespace (linux.namespaces has none)");
 
-        if (linux.UidMappings is { Count: > 0 } || linux.GidMappings is { Count: > 0 })
-            Fail("linux.uidMappings/gidMappings: user namespaces are not supported by this version of berth");
+        UserNamespaceValidator.Validate(linux, spec.Process);
 
         if (!Propagations.Contains(linux.RootfsPropagation ?? ""))
             Fail($"linux.rootfsPropagation: unknown value \"{linux.RootfsPropagation}\"");
@@ -129,7 +128,6 @@ public static class SpecValidator
             var ns = linux.Namespaces![i];
             if (!NamespaceTypes.ContainsKey(ns.Type)) Fail($"linux.namespaces[{i}].type: unknown namespace type \"{ns.Type}\"");
             if (!seen.Add(ns.Type)) Fail($"linux.namespaces[{i}].type: \"{ns.Type}\" is listed twice");
-            if (ns.Type == "user") Fail($"linux.namespaces[{i}]: user namespaces are not supported by this version of berth");
             if (ns.Type == "time") Fail($"linux.namespaces[{i}]: time namespaces are not supported by berth");
             if (ns.Path is { Length: > 0 } p && !File.Exists(p))
                 Fail($"linux.namespaces[{i}].path: {p} does not exist");

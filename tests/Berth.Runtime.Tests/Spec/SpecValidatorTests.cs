@@ -210,20 +210,99 @@ public sealed class SpecValidatorTests : IDisposable
         AssertRefused(s, "domainname: ");
     }
 
-    [Fact]
-    public void Validate_UserNamespace_Refused()
+    private static RuntimeSpec WithUserNamespace()
     {
         var s = Good();
         s.Linux!.Namespaces!.Add(new NamespaceSpec { Type = "user" });
-        AssertRefused(s, "linux.namespaces[5]: user namespaces are not supported");
+        s.Linux.UidMappings = [new IdMappingSpec { ContainerID = 0, HostID = 100000, Size = 65536 }];
+        s.Linux.GidMappings = [new IdMappingSpec { ContainerID = 0, HostID = 100000, Size = 65536 }];
+        return s;
     }
 
     [Fact]
-    public void Validate_UidMappings_Refused()
+    public void Validate_UserNamespaceWithMappings_Accepted()
+    {
+        Assert.EndsWith("rootfs", Validate(WithUserNamespace()));
+    }
+
+    [Fact]
+    public void Validate_UserNamespaceWithoutMappings_Refused()
+    {
+        var s = WithUserNamespace();
+        s.Linux!.GidMappings = null;
+        AssertRefused(s, "linux.gidMappings: a new user namespace needs gid mappings");
+    }
+
+    [Fact]
+    public void Validate_UidMappingsWithoutUserNamespace_Refused()
     {
         var s = Good();
-        s.Linux!.UidMappings = [new IdMappingSpec()];
-        AssertRefused(s, "linux.uidMappings/gidMappings: ");
+        s.Linux!.UidMappings = [new IdMappingSpec { HostID = 100000, Size = 1 }];
+        AssertRefused(s, "linux.uidMappings/gidMappings: id maps need a user namespace");
+    }
+
+    [Fact]
+    public void Validate_OverlappingHostRanges_Refused()
+    {
+        var s = WithUserNamespace();
+        s.Linux!.UidMappings!.Add(new IdMappingSpec { ContainerID = 70000, HostID = 165535, Size = 10 });
+        AssertRefused(s, "linux.uidMappings[1]: host uids 165535-165544 overlap those of linux.uidMappings[0] (100000-165535)");
+    }
+
+    [Fact]
+    public void Validate_OverlappingContainerRanges_Refused()
+    {
+        var s = WithUserNamespace();
+        s.Linux!.GidMappings!.Add(new IdMappingSpec { ContainerID = 5, HostID = 300000, Size = 1 });
+        AssertRefused(s, "linux.gidMappings[1]: container gids 5-5 overlap");
+    }
+
+    [Fact]
+    public void Validate_OversizeMapping_Refused()
+    {
+        var s = WithUserNamespace();
+        s.Linux!.UidMappings!.Add(new IdMappingSpec { ContainerID = 65536, HostID = uint.MaxValue - 500, Size = 1000 });
+        AssertRefused(s, "linux.uidMappings[1]: hostID 4294966795 + size 1000 goes past the largest uid");
+    }
+
+    [Fact]
+    public void Validate_EmptyRange_Refused()
+    {
+        var s = WithUserNamespace();
+        s.Linux!.UidMappings![0].Size = 0;
+        AssertRefused(s, "linux.uidMappings[0].size: must be at least 1");
+    }
+
+    [Fact]
+    public void Validate_TooManyRanges_Refused()
+    {
+        var s = WithUserNamespace();
+        s.Linux!.UidMappings = Enumerable.Range(0, 341).Select(i => new IdMappingSpec { ContainerID = (uint)i, HostID = 100000 + (uint)i, Size = 1 }).ToList();
+        AssertRefused(s, "linux.uidMappings: 341 ranges; the kernel takes at most 340");
+    }
+
+    [Fact]
+    public void Validate_RootNotMapped_Refused()
+    {
+        var s = WithUserNamespace();
+        s.Linux!.UidMappings = [new IdMappingSpec { ContainerID = 1, HostID = 100000, Size = 100 }];
+        AssertRefused(s, "linux.uidMappings: uid 0 (the container's init runs as root inside) is not mapped");
+    }
+
+    [Fact]
+    public void Validate_ProcessUserNotMapped_Refused()
+    {
+        var s = WithUserNamespace();
+        s.Process!.User.Uid = 70000;
+        AssertRefused(s, "linux.uidMappings: process.user.uid 70000 is not mapped");
+    }
+
+    [Fact]
+    public void Validate_MappingsWithJoinedUserNamespace_Refused()
+    {
+        var s = WithUserNamespace();
+        s.Linux!.Namespaces!.Single(n => n.Type == "user").Path = "/proc/self/ns/user";
+        AssertRefused(s, "linux.uidMappings/gidMappings: the user namespace /proc/self/ns/user is joined");
     }
 
     [Fact]
