@@ -5,7 +5,7 @@ namespace Berth.Engine;
 /// <summary>
 /// The host ids the node hands out to containers with <c>--userns auto</c>, in slices of 65536 (one per container,
 /// never two containers on one slice). The pool is the <c>berth</c> entry of /etc/subuid and /etc/subgid
-/// (<c>berth:START:COUNT</c>, as Podman's <c>containers</c> entry), else 100000 + 65536·N for N below 1000.
+/// (<c>berth:START:COUNT</c>, as Podman's <c>containers</c> entry), else 100000 + 65536·N for N below 16384.
 /// </summary>
 public sealed class UserNamespacePool
 {
@@ -16,7 +16,7 @@ public sealed class UserNamespacePool
     public const uint DefaultStart = 100_000;
 
     /// <summary>The built-in pool's number of slices.</summary>
-    public const uint DefaultSlices = 1000;
+    public const uint DefaultSlices = 16384;
 
     /// <summary>The pool: the first host uid and gid and how many slices it holds.</summary>
     public UserNamespacePool(uint uidStart, uint gidStart, uint slices)
