@@ -281,7 +281,7 @@ public sealed partial class ContainerEngine
     public ContainerRecord Stop(string nameOrId, int? timeout = null)
     {
         var record = Containers.Find(nameOrId);
-        if (!IsShimAlive(record)) return record;
+        if (!IsSupervisedHere(record)) return record;
         var dir = Containers.Dir(record.Id);
         File.WriteAllText(Path.Combine(dir, ContainerShim.StoppingFile), "");
         var signal = Signals.Parse(record.StopSignal);
@@ -296,7 +296,7 @@ public sealed partial class ContainerEngine
     public void Kill(string nameOrId, int signal)
     {
         var record = Containers.Find(nameOrId);
-        if (!IsShimAlive(record) || !TryKill(record.Id, signal, all: false))
+        if (!IsSupervisedHere(record) || !TryKill(record.Id, signal, all: false))
             throw new EngineException($"cannot kill container {record.Name}: it is not running");
         Events.Append(new EngineEvent { Type = "container", Action = "kill", Subject = record.Id, Name = record.Name, Image = record.Image });
     }
@@ -306,7 +306,7 @@ public sealed partial class ContainerEngine
     public void Remove(string nameOrId, bool force)
     {
         var record = Finished(Containers.Find(nameOrId));
-        if (IsShimAlive(record))
+        if (IsSupervisedHere(record))
         {
             if (!force) throw new EngineException($"cannot remove container {record.Name}: it is running (stop it first, or use --force)");
             File.WriteAllText(Path.Combine(Containers.Dir(record.Id), ContainerShim.StoppingFile), "");
@@ -398,7 +398,7 @@ public sealed partial class ContainerEngine
     private ContainerRecord Running(string nameOrId)
     {
         var record = Containers.Find(nameOrId);
-        if (!IsShimAlive(record) || record.State.Status != ContainerStatus.Running)
+        if (!IsSupervisedHere(record) || record.State.Status != ContainerStatus.Running)
             throw new EngineException($"container {record.Name} is not running");
         return record;
     }
@@ -479,6 +479,22 @@ public sealed partial class ContainerEngine
     /// <summary>Whether the shim of <paramref name="record"/> still supervises it.</summary>
     public static bool IsShimAlive(ContainerRecord record)
         => record.State.ShimPid > 0 && Processes.IsAlive(record.State.ShimPid, record.State.ShimStartTime);
+
+    /// <summary>
+    /// Whether the shim of <paramref name="record"/> still supervises it, for an action that goes through the runtime.
+    /// </summary>
+    /// <exception cref="EngineException">It runs under another runtime root than this engine's: that root's runtime
+    /// holds its state, this one would find nothing to signal.</exception>
+    private bool IsSupervisedHere(ContainerRecord record)
+    {
+        if (!IsShimAlive(record)) return false;
+        if (record.State.RuntimeRoot is { } root && !SamePath(root, Options.RuntimeRoot))
+            throw new EngineException($"container {record.Name} runs under the runtime root {root}, not {Options.RuntimeRoot}: give --root {root}");
+        return true;
+    }
+
+    private static bool SamePath(string a, string b)
+        => string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)), StringComparison.Ordinal);
 
     private ContainerRecord Refresh(ContainerRecord record)
     {

@@ -15,6 +15,12 @@ public sealed class ContainerRunState
     /// <summary>The shim's start time (clock ticks since boot), so a reused pid is not taken for it.</summary>
     public ulong ShimStartTime { get; set; }
 
+    /// <summary>
+    /// The runtime root (<c>--root</c>) the shim runs the container under, while it supervises it: an engine with
+    /// another root would find no container there to signal.
+    /// </summary>
+    public string? RuntimeRoot { get; set; }
+
     public DateTimeOffset? StartedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }

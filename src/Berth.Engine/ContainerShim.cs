@@ -119,6 +119,7 @@ public static class ContainerShim
             // Known before anything starts, so that rm and stop see the container as busy from now on.
             record.State.ShimPid = Processes.GetPid();
             record.State.ShimStartTime = Processes.StartTime(record.State.ShimPid) ?? 0;
+            record.State.RuntimeRoot = engine.Options.RuntimeRoot;
             engine.Containers.Save(record);
             var attachPath = Path.Combine(dir, AttachFrame.SocketName);
             File.Delete(attachPath);
@@ -241,6 +242,7 @@ public static class ContainerShim
             shimLock.Dispose();
             record.State.ShimPid = 0;
             record.State.ShimStartTime = 0;
+            record.State.RuntimeRoot = null;
             engine.Containers.Save(record);
         }
         clients.Finish(AttachFrame.Make(AttachFrame.Exit, Encoding.ASCII.GetBytes(exitCode.ToString(CultureInfo.InvariantCulture))), TimeSpan.FromSeconds(5));

@@ -117,6 +117,25 @@ public sealed class ContainerLifecycleTests : IDisposable
     }
 
     [RequiresRootFact]
+    public void StopKillRm_UnderAnotherRuntimeRoot_AreRefusedAtOnceNamingTheRoot()
+    {
+        _h.Ok("run", "-d", "--name", "busy", "busybox", "sleep", "1000");
+        var elsewhere = new BerthCli(_h.Cli.BinaryPath);
+
+        string[][] verbs = [["rm", "-f", "busy"], ["stop", "busy"], ["kill", "busy"], ["exec", "busy", "true"]];
+        foreach (var verb in verbs)
+        {
+            var refused = elsewhere.Run(["--data-root", _h.DataRoot, .. verb]);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains($"runs under the runtime root {_h.Cli.Root}", refused.Stderr);
+            Assert.Equal("running", _h.Status("busy"));
+        }
+
+        _h.Ok("rm", "-f", "busy");
+        Assert.Empty(_h.ContainerDirs());
+    }
+
+    [RequiresRootFact]
     public void Run_Detached_RootfsIsMountedInTheShimsNamespaceNotTheHosts()
     {
         _h.Ok("run", "-d", "--name", "apart", "busybox", "sh", "-c", "echo inside > /made-here; sleep 1000");
