@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Berth.Images;
 using Berth.Linux;
 using Berth.Runtime;
@@ -62,8 +63,7 @@ public static class ContainerShim
         ArgumentNullException.ThrowIfNull(options);
         var error = Prepare();
         var engine = new ContainerEngine(options);
-        // Built now rather than during a launch: the serialiser's metadata for the runtime config.
-        _ = SpecJsonContext.Default.RuntimeSpec;
+        Rehearse();
         if (ReadyShim.WaitForOrder() is not { } order) return 0;
         // From here on it is the container's shim, its stderr in the container's shim.log like a shim started for it.
         var log = Fd.TryOpen(Path.Combine(engine.Containers.Dir(order.Id), LogFileOfShim), Fd.O_WRONLY | Fd.O_CREAT | Fd.O_APPEND, out _, 0x1a4 /* 0644 */);
@@ -80,6 +80,24 @@ public static class ContainerShim
             return 1;
         }
         return Serve(engine, order.Id, order.Attach);
+    }
+
+    /// <summary>
+    /// Does once, on made-up values, what a launch does first in a new process, while the ready shim has time: the
+    /// serialisers' metadata for a record and a runtime config (built on first use), the default security profile,
+    /// and the runtime's reading of the config.
+    /// </summary>
+    private static void Rehearse()
+    {
+        var record = new ContainerRecord
+        {
+            Id = "rehearsal", Name = "rehearsal", Image = "rehearsal", ImageId = "", ManifestDigest = "",
+            Args = ["true"], Env = ["PATH=/bin"], Labels = new() { ["a"] = "b" },
+            UserNamespace = new UserNamespaceRange { HostUid = 100000, HostGid = 100000, Size = 65536 },
+        };
+        record = JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(record, EngineJsonContext.Default.ContainerRecord), EngineJsonContext.Default.ContainerRecord)!;
+        var spec = SpecBuilder.Build(record, new ImageUser.Resolved(0, 0, [], "/root"), "/rehearsal");
+        SpecLoader.Parse(JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec), "rehearsal");
     }
 
     /// <summary>What a shim does before it touches its container; the error, if any.</summary>
@@ -313,7 +331,7 @@ public static class ContainerShim
             _process = spec.Process;
             var bundle = Path.GetDirectoryName(rootfs)!;
             File.WriteAllBytes(Path.Combine(bundle, "config.json"),
-                System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec));
+                JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec));
             Trace.Mark("shim: config written");
 
             // A container of the same id left by a crashed shim is gone for good: make room.
