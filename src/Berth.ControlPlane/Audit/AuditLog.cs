@@ -47,9 +47,10 @@ public sealed class AuditLog
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(record);
         if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("audit entries are written inside the change's transaction");
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock({0})", [ChainLock], cancellationToken).ConfigureAwait(false);
-        var last = await db.Audit.AsNoTracking().OrderByDescending(a => a.Id).Select(a => new { a.Id, a.Hash })
-            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        // The chain's lock, then its head, in one round trip: the head read after the lock is the newest committed.
+        var last = await LockedReads.RunAsync(db, ("$1", [ChainLock]), [("""SELECT "Id", "Hash" FROM audit ORDER BY "Id" DESC LIMIT 1""", [])],
+            async (reader, ct) => await reader.ReadAsync(ct).ConfigureAwait(false) ? new { Id = reader.GetInt64(0), Hash = reader.GetString(1) } : null,
+            cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var entry = new AuditEntry
         {

@@ -3,12 +3,14 @@ using System.Security.Cryptography;
 using Berth.ControlPlane.Audit;
 using Berth.ControlPlane.Jobs;
 using Berth.ControlPlane.Security;
+using Berth.ControlPlane.Teams;
 using Berth.Data;
 using Berth.Data.Entities;
 using Berth.Engine;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Container = Berth.Data.Entities.Container;
+using Trace = Berth.Runtime.Trace;
 
 namespace Berth.ControlPlane.Containers;
 
@@ -25,7 +27,7 @@ public sealed class ContainerService(
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
-        Berth.Runtime.Trace.Mark("api: create");
+        Trace.Mark("api: create");
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var teamName = request.Team;
         if (teamName is null && request.TemplateId is { } fromTemplate)
@@ -89,7 +91,7 @@ public sealed class ContainerService(
             }
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             audit.Anchor(entry);
-            Berth.Runtime.Trace.Mark("api: committed");
+            Trace.Mark("api: committed");
         }
         // The wait's answer is the answer (the owner is the caller): no further query for it.
         // The job starts from the row as committed (a copy the job may change), not from a read of it.
@@ -281,18 +283,19 @@ public sealed class ContainerService(
     }
 
     /// <summary>The team named by <paramref name="team"/> (a name or an id), or the one team the caller operates when none is named.</summary>
-    internal static async Task<Team> ResolveTeamAsync(BerthDbContext db, Caller caller, string? team, CancellationToken cancellationToken)
+    internal static async Task<TeamRef> ResolveTeamAsync(BerthDbContext db, Caller caller, string? team, CancellationToken cancellationToken)
     {
         if (team is null)
         {
             var operable = caller.Teams.Where(t => caller.CanOperate(t.Key)).Select(t => t.Key).ToList();
             if (operable.Count != 1)
                 throw ControlPlaneException.Invalid(operable.Count == 0 ? "team is required: you operate no team" : "team is required: you operate several teams");
-            return await db.Teams.AsNoTracking().FirstAsync(t => t.Id == operable[0], cancellationToken).ConfigureAwait(false);
+            if (caller.TeamNames.TryGetValue(operable[0], out var known)) return new TeamRef(operable[0], known);
+            return await db.Teams.AsNoTracking().Where(t => t.Id == operable[0]).Select(t => new TeamRef(t.Id, t.Name)).FirstAsync(cancellationToken).ConfigureAwait(false);
         }
         var found = Guid.TryParse(team, out var teamId)
-            ? await db.Teams.AsNoTracking().FirstOrDefaultAsync(t => t.Id == teamId, cancellationToken).ConfigureAwait(false)
-            : await db.Teams.AsNoTracking().FirstOrDefaultAsync(t => t.Name == team, cancellationToken).ConfigureAwait(false);
+            ? await db.Teams.AsNoTracking().Where(t => t.Id == teamId).Select(t => new TeamRef(t.Id, t.Name)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+            : await db.Teams.AsNoTracking().Where(t => t.Name == team).Select(t => new TeamRef(t.Id, t.Name)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         if (found is null || !caller.CanView(found.Id)) throw ControlPlaneException.NotFound($"team {team}");
         return found;
     }

@@ -21,10 +21,8 @@ public static class QuotaGuard
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(spec);
-        await LockAsync(db, teamId, cancellationToken).ConfigureAwait(false);
-        var quota = await db.Quotas.AsNoTracking().FirstOrDefaultAsync(q => q.TeamId == teamId, cancellationToken).ConfigureAwait(false);
+        var (quota, use) = await LockAndReadAsync(db, teamId, self, cancellationToken).ConfigureAwait(false);
         if (quota is null) return;
-        var use = await UseAsync(db, teamId, self, cancellationToken).ConfigureAwait(false);
         if (isNew && quota.MaxContainers is { } maxCount && use.Containers + 1 > maxCount)
             throw Refuse($"team {teamName} may have {maxCount} containers and has {use.Containers}: remove one first");
         if (quota.MaxCpus is { } maxCpus)
@@ -51,8 +49,54 @@ public static class QuotaGuard
     public static Task LockAsync(BerthDbContext db, Guid teamId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 7))", ["quota:" + teamId], cancellationToken);
+        return db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(" + LockKey + ")", [LockName(teamId)], cancellationToken);
     }
+
+    private const string LockKey = "hashtextextended({0}, 7)";
+
+    private static string LockName(Guid teamId) => "quota:" + teamId;
+
+    /// <summary>
+    /// Takes the quota lock and reads the quota and <see cref="UseAsync">the use</see>, all in one round trip (see
+    /// <see cref="LockedReads"/>); the use is read even when there is no quota, which costs less than a second trip.
+    /// </summary>
+    private static Task<(Quota? Quota, QuotaUse Use)> LockAndReadAsync(BerthDbContext db, Guid teamId, Guid? self, CancellationToken cancellationToken)
+        => LockedReads.RunAsync(db, (Positional(LockKey), [LockName(teamId)]),
+            [
+                ("""SELECT "MaxContainers", "MaxCpus", "MaxMemoryBytes", "MaxPids" FROM quotas WHERE "TeamId" = $1""", [teamId]),
+                (Positional(UseSql), [teamId, self ?? Guid.Empty]),
+            ],
+            async (reader, ct) =>
+            {
+                Quota? quota = null;
+                if (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    quota = new Quota
+                    {
+                        TeamId = teamId,
+                        MaxContainers = reader.IsDBNull(0) ? null : reader.GetInt32(0),
+                        MaxCpus = reader.IsDBNull(1) ? null : reader.GetDouble(1),
+                        MaxMemoryBytes = reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                        MaxPids = reader.IsDBNull(3) ? null : reader.GetInt64(3),
+                    };
+                }
+                await reader.NextResultAsync(ct).ConfigureAwait(false);
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                return (quota, new QuotaUse(reader.GetInt64(0), reader.GetDouble(1), reader.GetInt64(2), reader.GetInt64(3)));
+            }, cancellationToken);
+
+    /// <summary>EF's <c>{0}</c> placeholders as PostgreSQL's <c>$1</c>, for statements sent through Npgsql directly.</summary>
+    private static string Positional(string sql) => sql.Replace("{0}", "$1", StringComparison.Ordinal).Replace("{1}", "$2", StringComparison.Ordinal);
+
+    private const string UseSql = """
+        SELECT count(*) AS "Containers",
+               coalesce(sum(("Spec"->>'cpus')::float8) FILTER (WHERE active), 0) AS "Cpus",
+               coalesce(sum(("Spec"->>'memoryBytes')::int8) FILTER (WHERE active), 0)::int8 AS "MemoryBytes",
+               coalesce(sum(("Spec"->>'pidsLimit')::int8) FILTER (WHERE active), 0)::int8 AS "Pids"
+        FROM (SELECT "Spec", "State" IN ('pending', 'created', 'running', 'restarting')
+                     OR ("Desired" = 'Running' AND "State" <> 'failed') AS active
+              FROM containers WHERE "TeamId" = {0} AND "RemovedAt" IS NULL AND "Id" <> {1}) AS c
+        """;
 
     /// <summary>
     /// What team <paramref name="teamId"/> uses now, <paramref name="self"/> left out: its containers (not removed),
@@ -61,16 +105,7 @@ public static class QuotaGuard
     public static async Task<QuotaUse> UseAsync(BerthDbContext db, Guid teamId, Guid? self, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var exclude = self ?? Guid.Empty;
-        return await db.Database.SqlQuery<QuotaUse>($"""
-            SELECT count(*) AS "Containers",
-                   coalesce(sum(("Spec"->>'cpus')::float8) FILTER (WHERE active), 0) AS "Cpus",
-                   coalesce(sum(("Spec"->>'memoryBytes')::int8) FILTER (WHERE active), 0)::int8 AS "MemoryBytes",
-                   coalesce(sum(("Spec"->>'pidsLimit')::int8) FILTER (WHERE active), 0)::int8 AS "Pids"
-            FROM (SELECT "Spec", "State" IN ('pending', 'created', 'running', 'restarting')
-                         OR ("Desired" = 'Running' AND "State" <> 'failed') AS active
-                  FROM containers WHERE "TeamId" = {teamId} AND "RemovedAt" IS NULL AND "Id" <> {exclude}) AS c
-            """).SingleAsync(cancellationToken).ConfigureAwait(false);
+        return await db.Database.SqlQueryRaw<QuotaUse>(UseSql, teamId, self ?? Guid.Empty).SingleAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static ControlPlaneException Refuse(string message) => new(ProblemKind.QuotaExceeded, "quota exceeded: " + message);

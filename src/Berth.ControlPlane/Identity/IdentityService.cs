@@ -75,13 +75,16 @@ public sealed class IdentityService(IDbContextFactory<BerthDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow;
         var token = await db.ApiTokens.AsNoTracking().Where(t => t.Hash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now) && !t.User!.Disabled)
-            .Select(t => new { t.Id, t.UserId, t.LastUsedAt, t.User!.Username, t.User.Role, Teams = t.User.Memberships.Select(m => new { m.TeamId, m.Role }).ToList() })
+            .Select(t => new { t.Id, t.UserId, t.LastUsedAt, t.User!.Username, t.User.Role, Teams = t.User.Memberships.Select(m => new { m.TeamId, m.Role, m.Team!.Name }).ToList() })
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         if (token is null) return null;
         // Last use to the minute: a write per request would cost more than it tells.
         if (token.LastUsedAt is null || now - token.LastUsedAt > TimeSpan.FromMinutes(1))
             await db.ApiTokens.Where(t => t.Id == token.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken).ConfigureAwait(false);
-        return new Caller(token.UserId, token.Username, token.Role, token.Teams.ToDictionary(t => t.TeamId, t => t.Role), remoteAddress);
+        return new Caller(token.UserId, token.Username, token.Role, token.Teams.ToDictionary(t => t.TeamId, t => t.Role), remoteAddress)
+        {
+            TeamNames = token.Teams.ToDictionary(t => t.TeamId, t => t.Name),
+        };
     }
 
     /// <summary>

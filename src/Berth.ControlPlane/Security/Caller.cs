@@ -11,6 +11,12 @@ public sealed record Caller(Guid? UserId, string Name, GlobalRole Role, IReadOnl
     /// <summary>The control plane acting on its own (restart policies, time-to-live, reconciliation).</summary>
     public static readonly Caller System = new(null, "system", GlobalRole.Admin, new Dictionary<Guid, TeamRole>(), null);
 
+    /// <summary>
+    /// The names of the caller's teams, read with their memberships (empty when not read): a request that names no
+    /// team needs no query for its own.
+    /// </summary>
+    public IReadOnlyDictionary<Guid, string> TeamNames { get; init; } = new Dictionary<Guid, string>();
+
     public bool IsAdmin => Role == GlobalRole.Admin;
 
     /// <summary>Reads everything of every team: admins and auditors.</summary>

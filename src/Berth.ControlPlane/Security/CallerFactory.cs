@@ -12,9 +12,12 @@ public sealed class CallerFactory(IDbContextFactory<BerthDbContext> dbFactory)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var user = await db.Users.AsNoTracking().Where(u => u.Id == userId && !u.Disabled)
-            .Select(u => new { u.Id, u.Username, u.Role, Teams = u.Memberships.Select(m => new { m.TeamId, m.Role }).ToList() })
+            .Select(u => new { u.Id, u.Username, u.Role, Teams = u.Memberships.Select(m => new { m.TeamId, m.Role, m.Team!.Name }).ToList() })
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         if (user is null) return null;
-        return new Caller(user.Id, user.Username, user.Role, user.Teams.ToDictionary(t => t.TeamId, t => t.Role), remoteAddress);
+        return new Caller(user.Id, user.Username, user.Role, user.Teams.ToDictionary(t => t.TeamId, t => t.Role), remoteAddress)
+        {
+            TeamNames = user.Teams.ToDictionary(t => t.TeamId, t => t.Name),
+        };
     }
 }
