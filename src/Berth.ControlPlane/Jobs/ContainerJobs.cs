@@ -6,6 +6,7 @@ using Berth.Engine;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Container = Berth.Data.Entities.Container;
+using Trace = Berth.Runtime.Trace;
 
 namespace Berth.ControlPlane.Jobs;
 
@@ -36,8 +37,14 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
     public async Task LaunchAsync(Guid containerId, Guid? actorId, CancellationToken cancellationToken)
     {
         using var held = await locks.TakeAsync(containerId, cancellationToken).ConfigureAwait(false);
+        await LaunchHeldAsync(containerId, actorId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><see cref="LaunchAsync"/> for a caller that holds the container's lock.</summary>
+    private async Task LaunchHeldAsync(Guid containerId, Guid? actorId, CancellationToken cancellationToken)
+    {
         var c = Known is { Id: var known } k && known == containerId && k.NodeId == node.NodeId ? k : await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
-        Berth.Runtime.Trace.Mark("job: loaded");
+        Trace.Mark("job: loaded");
         if (c is null || c.Desired != DesiredState.Running) return;
         var engine = node.Engine;
         if (c.EngineId is { } existing && engine.Containers.TryFind(existing) is { } current && ContainerEngine.IsShimAlive(current)) return;
@@ -56,7 +63,7 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
             logger.LogInformation("container {Id} did not start: {Message}", c.Id, e.Message);
             error = e.Message;
         }
-        Berth.Runtime.Trace.Mark("job: engine done");
+        Trace.Mark("job: engine done");
         await SaveAsync(containerId, c, async (db, c) =>
         {
             var now = DateTimeOffset.UtcNow;
@@ -109,14 +116,13 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
     /// <summary>Stops the container if it runs, then starts it again (one run ends, the next begins).</summary>
     public async Task RestartAsync(Guid containerId, Guid? actorId, CancellationToken cancellationToken)
     {
-        using (await locks.TakeAsync(containerId, cancellationToken).ConfigureAwait(false))
-        {
-            var c = await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
-            if (c is null || c.Desired != DesiredState.Running) return;
-            c.StopReason ??= "restart";
-            await StopOnEngineAsync(c, cancellationToken).ConfigureAwait(false);
-        }
-        await LaunchAsync(containerId, actorId, cancellationToken).ConfigureAwait(false);
+        // One hold for both halves: no other job on this container comes between the stop and the start.
+        using var held = await locks.TakeAsync(containerId, cancellationToken).ConfigureAwait(false);
+        var c = await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
+        if (c is null || c.Desired != DesiredState.Running) return;
+        c.StopReason ??= "restart";
+        await StopOnEngineAsync(c, cancellationToken).ConfigureAwait(false);
+        await LaunchHeldAsync(containerId, actorId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Removes the container from its node (killing it when it runs); the database keeps its record and history.</summary>
