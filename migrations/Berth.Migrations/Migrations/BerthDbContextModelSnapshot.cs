@@ -220,6 +220,11 @@ namespace Berth.Migrations.Migrations
                         .IsUnique()
                         .HasFilter("\"RemovedAt\" IS NULL");
 
+                    b.HasIndex("TeamId", "State")
+                        .HasDatabaseName("IX_containers_TeamId_State_Live")
+                        .HasFilter("\"RemovedAt\" IS NULL")
+                        .HasAnnotation("Npgsql:CreatedConcurrently", true);
+
                     b.ToTable("containers", (string)null);
                 });
 
