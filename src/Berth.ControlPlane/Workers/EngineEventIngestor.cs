@@ -132,10 +132,14 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
         }
         if (byId.Count == 0) return;
         var ids = byId.Keys.ToList();
-        foreach (var c in await db.Containers.Where(c => ids.Contains(c.Id) && c.EngineId == null && c.NodeId == node.NodeId).ToListAsync(cancellationToken).ConfigureAwait(false))
+        // Rows linked meanwhile count too: a launch job that saved the engine id between the caller's query by engine id
+        // and this one would otherwise leave the container out of both, and its events (its exit) unrecorded for good.
+        foreach (var c in await db.Containers.Where(c => ids.Contains(c.Id) && c.NodeId == node.NodeId).ToListAsync(cancellationToken).ConfigureAwait(false))
         {
-            c.EngineId = byId[c.Id];
-            containers[c.EngineId] = c;
+            var engineId = byId[c.Id];
+            if (c.EngineId is not null && c.EngineId != engineId) continue;
+            c.EngineId = engineId;
+            containers[engineId] = c;
         }
     }
 
