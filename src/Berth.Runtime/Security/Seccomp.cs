@@ -61,6 +61,43 @@ public static class Seccomp
         ["SCMP_CMP_MASKED_EQ"] = LibSeccomp.SCMP_CMP_MASKED_EQ,
     };
 
+    /// <summary>The actions <c>linux.seccomp</c> takes (for <c>berth features</c>).</summary>
+    public static IEnumerable<string> KnownActions =>
+        ["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"];
+
+    /// <summary>The architectures <c>linux.seccomp.architectures</c> takes.</summary>
+    public static IEnumerable<string> KnownArchitectures => Arches.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The architectures of <see cref="KnownArchitectures"/> that a filter of this host can hold: the libseccomp at
+    /// hand knows them and adds them to a native filter (it refuses, EDOM, one of the other byte order, such as
+    /// mips beside x86_64). Loads libseccomp.
+    /// </summary>
+    public static IReadOnlyList<string> SupportedArchitectures()
+    {
+        var supported = new List<string>();
+        foreach (var name in KnownArchitectures)
+        {
+            var arch = LibSeccomp.seccomp_arch_resolve_name(Arches[name]);
+            if (arch == 0) continue;
+            var ctx = LibSeccomp.seccomp_init(LibSeccomp.SCMP_ACT_ALLOW);
+            if (ctx == 0) continue;
+            try
+            {
+                var rc = LibSeccomp.seccomp_arch_add(ctx, arch);
+                if (rc >= 0 || rc == -Errno.EEXIST) supported.Add(name);
+            }
+            finally { LibSeccomp.seccomp_release(ctx); }
+        }
+        return supported;
+    }
+
+    /// <summary>The comparison operators of <c>args</c>.</summary>
+    public static IEnumerable<string> KnownOperators => Ops.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>The filter flags of <c>linux.seccomp.flags</c>.</summary>
+    public static IEnumerable<string> KnownFlags => Flags.Keys.Order(StringComparer.Ordinal);
+
     private sealed record Rule(string Field, IReadOnlyList<string> Names, uint Action, LibSeccomp.ArgCmp[] Args, bool OnePerArg);
 
     private sealed record Plan(uint DefaultAction, IReadOnlyList<(string Field, string Name)> Arches, IReadOnlyList<(string Field, string Name, int Attr)> Flags, IReadOnlyList<Rule> Rules);
