@@ -39,19 +39,25 @@ public sealed partial class ConsoleTests : IDisposable
         }
     }
 
+    /// <summary>Creates the container with a console socket, takes the pty master berth sends, and starts it.</summary>
+    private async Task<int> CreateAndStartOnConsoleAsync(OciBundle bundle)
+    {
+        var socketPath = Path.Join(_dir, "console.sock");
+        using var listener = Listen(socketPath);
+        var receive = Task.Run(() => ReceiveFd(listener));
+        _h.Ok("create", "--bundle", bundle.Path, "--console-socket", socketPath, _id);
+        var master = await receive.WaitAsync(TimeSpan.FromSeconds(5));
+        _h.Ok("start", _id);
+        return master;
+    }
+
     [RequiresRootFact]
     public async Task CreateStart_ConsoleSocket_ShellAnswersOnThePtyMaster()
     {
         var bundle = _h.NewBundle("sh");
         bundle.Config["process"]!["terminal"] = true;
         bundle.Save();
-        var socketPath = Path.Join(_dir, "console.sock");
-        using var listener = Listen(socketPath);
-        var receive = Task.Run(() => ReceiveFd(listener));
-
-        _h.Ok("create", "--bundle", bundle.Path, "--console-socket", socketPath, _id);
-        var master = await receive.WaitAsync(TimeSpan.FromSeconds(5));
-        _h.Ok("start", _id);
+        var master = await CreateAndStartOnConsoleAsync(bundle);
 
         Write(master, "echo hello-$((1+1))\n");
         Assert.Contains("hello-2", ReadUntil(master, "hello-2"), StringComparison.Ordinal);
@@ -74,13 +80,7 @@ public sealed partial class ConsoleTests : IDisposable
         linux["uidMappings"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["containerID"] = 0, ["hostID"] = host, ["size"] = 65536 });
         linux["gidMappings"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["containerID"] = 0, ["hostID"] = host, ["size"] = 65536 });
         bundle.Save();
-        var socketPath = Path.Join(_dir, "console.sock");
-        using var listener = Listen(socketPath);
-        var receive = Task.Run(() => ReceiveFd(listener));
-
-        _h.Ok("create", "--bundle", bundle.Path, "--console-socket", socketPath, _id);
-        var master = await receive.WaitAsync(TimeSpan.FromSeconds(5));
-        _h.Ok("start", _id);
+        var master = await CreateAndStartOnConsoleAsync(bundle);
 
         Write(master, "echo uid-$(id -u) map-$(awk '{print $2}' /proc/self/uid_map) tty-$(tty) end-$((40+2))\n");
         var seen = ReadUntil(master, "end-42");
