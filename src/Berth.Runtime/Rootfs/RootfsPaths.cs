@@ -85,7 +85,8 @@ public sealed class RootfsPaths : IDisposable
                     child = FilesAt.TryOpenInRoot(_root, next, flags, out errno);
                 }
                 Replace(ref current, child, next);
-                prefix = next;
+                // What the kernel resolved (through symlinks), so that a later ".." climbs from there as it would.
+                prefix = PathInRoot(current) ?? next;
             }
             var result = current;
             current = -1;
@@ -145,6 +146,16 @@ public sealed class RootfsPaths : IDisposable
         {
             Fd.Close(dir);
         }
+    }
+
+    /// <summary>The path of <paramref name="fd"/> inside the rootfs ("" for its root), or null when the kernel cannot name it.</summary>
+    private string? PathInRoot(int fd)
+    {
+        var root = new FileInfo(ProcPath(_root)).LinkTarget;
+        var path = new FileInfo(ProcPath(fd)).LinkTarget;
+        if (root is null || path is null) return null;
+        if (path == root) return "";
+        return path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal) ? path[root.TrimEnd('/').Length..] : null;
     }
 
     private int OpenRootDirectory()

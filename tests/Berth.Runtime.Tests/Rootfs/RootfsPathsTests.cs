@@ -127,6 +127,17 @@ public sealed class RootfsPathsTests : IDisposable
         Assert.Contains("ELOOP", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void OpenDirectory_DotDotAfterSymlink_ClimbsFromWhereTheLinkLed()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "b", "c"));
+        File.CreateSymbolicLink(Path.Combine(_root, "link"), "/b/c");
+        using var paths = new RootfsPaths(_root);
+
+        // As the kernel resolves it: /link/.. is /b, not /.
+        Assert.Equal(_root + "/b/made", Named(paths.OpenDirectory("/link/../made", create: true)));
+    }
+
     [Theory]
     [InlineData("/dev/null", "/dev", "null")]
     [InlineData("/etc/", "/", "etc")]
