@@ -68,7 +68,7 @@ public sealed class SeccompNotifyTests : IDisposable
     {
         var socket = Path.Join(_dir, "agent.sock");
         var received = Path.Join(_dir, "received.json");
-        _agent = Process.Start(new ProcessStartInfo(Agent(), [socket, received]) { RedirectStandardError = true })!;
+        _agent = Process.Start(new ProcessStartInfo(Agent(), [socket, received, "once"]) { RedirectStandardError = true })!;
         CliHarness.WaitUntil(() => File.Exists(socket), "the agent's socket", 10);
         var bundle = NotifyBundle(
             "mkdir /tmp/a; echo a=$?; test -d /tmp/a && echo a-made || echo a-absent; mkdir /tmp/b 2>&1; echo b=$?",
@@ -79,7 +79,7 @@ public sealed class SeccompNotifyTests : IDisposable
         // The agent said "success" to the first mkdir without making anything, and ENOSPC to the second.
         Assert.Equal(["a=0", "a-absent", "mkdir: can't create directory '/tmp/b': No space left on device", "b=1"],
             result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        var state = JsonNode.Parse(File.ReadAllText(received))!;
+        var state = JsonNode.Parse(File.ReadAllText(received + ".0"))!;
         Assert.Equal(["seccompFd"], state["fds"]!.AsArray().Select(f => (string)f!));
         Assert.Equal("from-the-test", (string?)state["metadata"]);
         Assert.Equal(_id, (string?)state["state"]!["id"]);
@@ -89,6 +89,32 @@ public sealed class SeccompNotifyTests : IDisposable
         // The listener reports the filter gone once the container has exited, and the agent leaves.
         Assert.True(_agent.WaitForExit(10_000), "the agent did not see the container go");
         Assert.Equal(0, _agent.ExitCode);
+    }
+
+    [RequiresRootFact]
+    public void Exec_NotifyOnMkdir_EachExecHandsItsOwnListenerToTheAgent()
+    {
+        var socket = Path.Join(_dir, "agent.sock");
+        var received = Path.Join(_dir, "received.json");
+        _agent = Process.Start(new ProcessStartInfo(Agent(), [socket, received]) { RedirectStandardError = true })!;
+        CliHarness.WaitUntil(() => File.Exists(socket), "the agent's socket", 10);
+        var bundle = NotifyBundle("exec sleep 30", socket);
+        _h.CreateAndStart(bundle, _id);
+        CliHarness.WaitUntil(() => File.Exists(received + ".0"), "the init's listener to reach the agent", 10);
+
+        var first = _h.Run("exec", _id, "sh", "-c", "mkdir /tmp/a; echo a=$?; test -d /tmp/a && echo a-made || echo a-absent");
+        var second = _h.Run("exec", _id, "sh", "-c", "mkdir /tmp/b 2>&1; echo b=$?");
+
+        Assert.Equal("a=0\na-absent\n", first.Stdout);
+        Assert.Equal("mkdir: can't create directory '/tmp/b': No space left on device\nb=1\n", second.Stdout);
+        var initPid = _h.InitPid(_id);
+        foreach (var n in new[] { 1, 2 })
+        {
+            var state = JsonNode.Parse(File.ReadAllText($"{received}.{n}"))!;
+            Assert.Equal(_id, (string?)state["state"]!["id"]);
+            Assert.Equal(initPid, state["state"]!["pid"]!.GetValue<int>());
+            Assert.NotEqual(initPid, state["pid"]!.GetValue<int>());
+        }
     }
 
     [RequiresRootFact]
