@@ -170,11 +170,13 @@ public static unsafe class FilesAt
     /// <summary>RESOLVE_IN_ROOT for <see cref="TryOpenInRoot"/>: every path and symlink resolves as if <c>dirfd</c> were <c>/</c>.</summary>
     private const ulong RESOLVE_IN_ROOT = 0x10;
     private const ulong RESOLVE_NO_MAGICLINKS = 0x02;
+    private const int OpenInRootAttempts = 128;
 
     /// <summary>
     /// openat2(2) with RESOLVE_IN_ROOT: opens <paramref name="path"/> inside the tree at <paramref name="root"/> as a
     /// process chrooted there would, so an image's absolute or climbing symlinks stay in the image. Returns the
-    /// descriptor (close-on-exec) or -1 with <paramref name="errno"/>.
+    /// descriptor (close-on-exec) or -1 with <paramref name="errno"/>; EAGAIN (renames racing the walk) is retried a
+    /// bounded number of times first.
     /// </summary>
     public static int TryOpenInRoot(int root, string path, int flags, out int errno, uint mode = 0)
     {
@@ -185,9 +187,14 @@ public static unsafe class FilesAt
         var bytes = Encoding.UTF8.GetBytes(path + "\0");
         fixed (byte* p = bytes)
         {
-            var fd = (int)Libc.syscall(Libc.SYS_openat2, root, (long)p, (long)how, 24, 0, 0);
-            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
-            return fd;
+            // EAGAIN: a rename somewhere on the host while a ".." was resolved, and the kernel could not prove the
+            // walk stayed inside; openat2(2) leaves the retry to the caller.
+            for (var attempt = 0; ; attempt++)
+            {
+                var fd = (int)Libc.syscall(Libc.SYS_openat2, root, (long)p, (long)how, 24, 0, 0);
+                errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+                if (errno != Errno.EAGAIN || attempt == OpenInRootAttempts - 1) return fd;
+            }
         }
     }
 

@@ -32,6 +32,7 @@ public static unsafe partial class LibSeccomp
     public const uint SCMP_ACT_ERRNO = 0x00050000;
     public const uint SCMP_ACT_TRACE = 0x7ff00000;
     public const uint SCMP_ACT_LOG = 0x7ffc0000;
+    public const uint SCMP_ACT_NOTIFY = 0x7fc00000;
     public const uint SCMP_ACT_ALLOW = 0x7fff0000;
 
     /// <summary>__NR_SCMP_ERROR: the name is not a syscall on any architecture libseccomp knows.</summary>
@@ -70,4 +71,8 @@ public static unsafe partial class LibSeccomp
 
     [LibraryImport(L)]
     public static partial int seccomp_load(nint ctx);
+
+    /// <summary>The listener descriptor of a loaded filter with SCMP_ACT_NOTIFY rules (libseccomp 2.5), or a negative errno.</summary>
+    [LibraryImport(L)]
+    public static partial int seccomp_notify_fd(nint ctx);
 }

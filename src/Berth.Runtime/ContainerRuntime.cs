@@ -58,6 +58,10 @@ public sealed partial class ContainerRuntime
         try
         {
             if (options.Caller == Processes.GetPid()) return CreateHere(dir, bundle, spec, state, cgroup, options);
+            // Until the monitor saves the state with itself in it, this process stands for it: state reads
+            // "creating" while it lives (hooks that run meanwhile see that), "stopped" if it dies half-way.
+            state.MonitorPid = Processes.GetPid();
+            state.MonitorStartTime = Processes.StartTime(state.MonitorPid) ?? 0;
             Materialize(dir, bundle, spec, state, cgroup);
             var (r, w) = Fd.Pipe();
             var monitor = 0;
@@ -99,9 +103,19 @@ public sealed partial class ContainerRuntime
         }
         catch
         {
+            // The init was killed and reaped by the monitor (or by this process). runtime-spec, lifecycle: when a
+            // createRuntime, createContainer or prestart hook (or anything else of create) fails, the container is
+            // stopped and the lifecycle goes on at the poststop hooks, whose failures are only warnings.
+            RunPoststopAfterFailedCreate(state, spec);
             Cleanup(id, state, cgroup);
             throw;
         }
+    }
+
+    private void RunPoststopAfterFailedCreate(ContainerState state, RuntimeSpec spec)
+    {
+        try { HookRunner.Run("poststop", spec.Hooks?.Poststop, () => ContainerInitState(state, spec, "stopped")); }
+        catch (RuntimeException e) { Log?.Invoke("warning", e.Message); }
     }
 
     /// <summary>

@@ -39,22 +39,54 @@ public sealed partial class ConsoleTests : IDisposable
         }
     }
 
+    /// <summary>Creates the container with a console socket, takes the pty master berth sends, and starts it.</summary>
+    private async Task<int> CreateAndStartOnConsoleAsync(OciBundle bundle)
+    {
+        var socketPath = Path.Join(_dir, "console.sock");
+        using var listener = Listen(socketPath);
+        var receive = Task.Run(() => ReceiveFd(listener));
+        _h.Ok("create", "--bundle", bundle.Path, "--console-socket", socketPath, _id);
+        var master = await receive.WaitAsync(TimeSpan.FromSeconds(5));
+        _h.Ok("start", _id);
+        return master;
+    }
+
     [RequiresRootFact]
     public async Task CreateStart_ConsoleSocket_ShellAnswersOnThePtyMaster()
     {
         var bundle = _h.NewBundle("sh");
         bundle.Config["process"]!["terminal"] = true;
         bundle.Save();
-        var socketPath = Path.Join(_dir, "console.sock");
-        using var listener = Listen(socketPath);
-        var receive = Task.Run(() => ReceiveFd(listener));
-
-        _h.Ok("create", "--bundle", bundle.Path, "--console-socket", socketPath, _id);
-        var master = await receive.WaitAsync(TimeSpan.FromSeconds(5));
-        _h.Ok("start", _id);
+        var master = await CreateAndStartOnConsoleAsync(bundle);
 
         Write(master, "echo hello-$((1+1))\n");
         Assert.Contains("hello-2", ReadUntil(master, "hello-2"), StringComparison.Ordinal);
+        Write(master, "exit\n");
+
+        var stopped = _h.WaitForExit(_id);
+        Assert.Equal(0, (int?)stopped["exitCode"]);
+    }
+
+    [RequiresRootFact]
+    public async Task CreateStart_ConsoleSocketWithUserNamespace_ShellIsNamespaceRootOnItsOwnPty()
+    {
+        // The pty comes from the container's own devpts, mounted in the user namespace; its slave must still
+        // become the shell's controlling terminal and stdio.
+        var bundle = _h.NewBundle("sh");
+        bundle.Config["process"]!["terminal"] = true;
+        var host = 1_000_000 + ((uint)Random.Shared.Next(0, 4000) * 65536);
+        var linux = bundle.Config["linux"]!.AsObject();
+        linux["namespaces"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject { ["type"] = "user" });
+        linux["uidMappings"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["containerID"] = 0, ["hostID"] = host, ["size"] = 65536 });
+        linux["gidMappings"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["containerID"] = 0, ["hostID"] = host, ["size"] = 65536 });
+        bundle.Save();
+        var master = await CreateAndStartOnConsoleAsync(bundle);
+
+        Write(master, "echo uid-$(id -u) map-$(awk '{print $2}' /proc/self/uid_map) tty-$(tty) end-$((40+2))\n");
+        var seen = ReadUntil(master, "end-42");
+        Assert.Contains($"uid-0 map-{host} tty-/dev/pts/0 end-42", seen, StringComparison.Ordinal);
+        var hostUid = File.ReadLines($"/proc/{_h.InitPid(_id)}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+        Assert.Contains(host.ToString(System.Globalization.CultureInfo.InvariantCulture), hostUid, StringComparison.Ordinal);
         Write(master, "exit\n");
 
         var stopped = _h.WaitForExit(_id);

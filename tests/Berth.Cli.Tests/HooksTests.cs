@@ -237,4 +237,80 @@ public sealed class HooksTests : IDisposable
         Assert.False(Directory.Exists(_h.StateDir(_id)));
         Assert.Empty(HostCgroups.Leftovers(_id));
     }
+
+    [RequiresRootTheory]
+    [InlineData("prestart")]
+    [InlineData("createRuntime")]
+    [InlineData("createContainer")]
+    public void Create_FailingHook_TornDownAndPoststopRuns(string point)
+    {
+        // runtime-spec, lifecycle: a failing prestart, createRuntime or createContainer hook is an error, the
+        // container is stopped and the lifecycle goes on at the poststop hooks.
+        var bundle = BundleWithHooks(
+            ["sleep", "30"],
+            ("createRuntime", ShellHook($"cat > {Out("seen")}")),
+            (point, ShellHook("exit 3")),
+            ("poststop", ShellHook($"cat > {Out("poststop")}")));
+
+        var result = _h.Run("create", "--bundle", bundle.Path, _id);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(point, result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("exit status 3", result.Stderr, StringComparison.Ordinal);
+        var poststop = ReadState(Out("poststop"));
+        Assert.Equal(_id, (string?)poststop["id"]);
+        Assert.Equal("stopped", (string?)poststop["status"]);
+        Assert.False(Directory.Exists(_h.StateDir(_id)), $"{_h.StateDir(_id)} left behind");
+        Assert.Empty(HostCgroups.Leftovers(_id));
+        Assert.False(_h.Run("state", _id).Succeeded);
+        if (File.Exists(Out("seen")))
+        {
+            // The init the createRuntime hook saw is gone (reaped, not a zombie).
+            var pid = JsonNode.Parse(File.ReadAllText(Out("seen")))!["pid"]!.GetValue<int>();
+            Assert.False(Directory.Exists($"/proc/{pid}"), $"the init {pid} is still there");
+        }
+    }
+
+    [RequiresRootFact]
+    public void Start_FailingStartContainerHook_StoppedAndPoststopRunsOnDelete()
+    {
+        var bundle = BundleWithHooks(
+            ["sleep", "30"],
+            ("startContainer", ShellHook("exit 5")),
+            ("poststop", ShellHook($"cat > {Out("poststop")}")));
+        _h.Ok("create", "--bundle", bundle.Path, _id);
+        var pid = _h.InitPid(_id);
+
+        Assert.False(_h.Run("start", _id).Succeeded);
+
+        _h.WaitForStatus(_id, "stopped");
+        Assert.False(File.Exists(Out("poststop")), "poststop ran before delete");
+        _h.Ok("delete", _id);
+        Assert.Equal("stopped", (string?)ReadState(Out("poststop"))["status"]);
+        Assert.False(Directory.Exists($"/proc/{pid}"), $"the init {pid} is still there");
+        Assert.Empty(HostCgroups.Leftovers(_id));
+    }
+
+    [RequiresRootFact]
+    public void State_DuringCreateThenLifecycle_CreatingCreatedRunningStopped()
+    {
+        // A createRuntime hook runs while create is in progress; berth state from it must say so.
+        var berth = $"{_h.Cli.BinaryPath} --root {_h.Cli.Root}";
+        var bundle = BundleWithHooks(
+            ["sleep", "30"],
+            ("createRuntime", ShellHook($"{berth} state {_id} > {Out("during-create")}")),
+            ("createContainer", ShellHook($"{berth} state {_id} > {Out("during-create-container")}")));
+
+        _h.Ok("create", "--bundle", bundle.Path, _id);
+
+        Assert.Equal("creating", (string?)ReadState(Out("during-create"))["status"]);
+        Assert.Equal("creating", (string?)ReadState(Out("during-create-container"))["status"]);
+        var created = _h.State(_id);
+        Assert.Equal("created", (string?)created["status"]);
+        Assert.True(created["pid"]!.GetValue<int>() > 0);
+        _h.Ok("start", _id);
+        Assert.Equal("running", (string?)_h.State(_id)["status"]);
+        _h.Ok("kill", _id, "KILL");
+        Assert.Equal("stopped", (string?)_h.WaitForExit(_id)["status"]);
+    }
 }

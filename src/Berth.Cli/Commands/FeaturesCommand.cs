@@ -2,6 +2,7 @@ using System.Text.Json;
 using Berth.Runtime;
 using Berth.Runtime.Rootfs;
 using Berth.Runtime.Security;
+using Berth.Runtime.Spec;
 
 namespace Berth.Cli.Commands;
 
@@ -20,7 +21,8 @@ public static class FeaturesCommand
             Array(w, "hooks", ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]);
             Array(w, "mountOptions", MountOptions.KnownNames);
             w.WriteStartObject("linux");
-            Array(w, "namespaces", ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"]);
+            // Every type the validator takes except time, which it refuses.
+            Array(w, "namespaces", SpecValidator.NamespaceTypes.Keys.Where(t => t != "time").Order(StringComparer.Ordinal));
             Array(w, "capabilities", Enumerable.Range(0, Math.Min(Capabilities.LastCap, Capabilities.KnownLast) + 1).Select(Capabilities.Name));
             w.WriteStartObject("cgroup");
             w.WriteBoolean("v1", true);
@@ -30,11 +32,11 @@ public static class FeaturesCommand
             w.WriteEndObject();
             w.WriteStartObject("seccomp");
             w.WriteBoolean("enabled", true);
-            Array(w, "actions", ["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"]);
-            Array(w, "operators", ["SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"]);
-            Array(w, "archs", ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64"]);
-            Array(w, "knownFlags", ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]);
-            Array(w, "supportedFlags", ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]);
+            Array(w, "actions", Seccomp.KnownActions);
+            Array(w, "operators", Seccomp.KnownOperators);
+            Array(w, "archs", Seccomp.SupportedArchitectures());
+            Array(w, "knownFlags", Seccomp.KnownFlags);
+            Array(w, "supportedFlags", Seccomp.KnownFlags);
             w.WriteEndObject();
             w.WriteStartObject("apparmor");
             w.WriteBoolean("enabled", false);

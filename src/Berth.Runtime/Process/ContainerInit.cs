@@ -94,6 +94,10 @@ public static class ContainerInit
         using var fifo = Fd.Open(Path.Combine(stateDir, StateStore.ExecFifo), Fd.O_RDWR);
         var hooksFifo = spec.Hooks?.StartContainer is { Count: > 0 } ? Fd.Open(Path.Combine(stateDir, StateStore.HooksFifo), Fd.O_RDWR) : null;
         var consoleSocket = process.Terminal && state.ConsoleSocket is { } cs ? UnixSockets.Connect(cs) : -1;
+        // Connected while the host's paths are reachable; the listener goes over it once the filter is loaded.
+        var seccompListener = spec.Linux?.Seccomp is { ListenerPath: { Length: > 0 } listenerPath } notify
+            ? Security.SeccompListener.Connect(listenerPath, notify.ListenerMetadata, hostPid, StateJson(state, spec, "running", hostPid))
+            : null;
 
         Trace.Mark("init: fifo");
         var userNs = UserNamespaceLauncher.Wanted(spec);
@@ -148,7 +152,7 @@ public static class ContainerInit
             hooksFifo.Dispose();
             if (outcome != "ok") throw new RuntimeException(outcome[7..]);
         }
-        ProcessFinalizer.ExecPayload(process, executable, spec.Linux?.Seccomp);
+        ProcessFinalizer.ExecPayload(process, executable, spec.Linux?.Seccomp, seccompListener);
     }
 
     /// <summary>

@@ -32,6 +32,13 @@ public static class ExecInit
             var pid = initPid.ToString(CultureInfo.InvariantCulture);
             if (Differs("cgroup", pid)) Namespaces.Join($"/proc/{pid}/ns/cgroup", NamespaceType.CLONE_NEWCGROUP);
             var consoleFd = process.Terminal && consoleSocket is not null ? UnixSockets.Connect(consoleSocket) : -1;
+            // As the init does (see SeccompListener): connected while the host's paths are reachable. /proc is still
+            // the host's, so /proc/self is this process's host pid.
+            var seccompListener = spec.Linux?.Seccomp is { ListenerPath: { Length: > 0 } listenerPath } notify
+                ? Security.SeccompListener.Connect(listenerPath, notify.ListenerMetadata,
+                    int.Parse(new FileInfo("/proc/self").LinkTarget!, CultureInfo.InvariantCulture),
+                    ContainerInit.StateJson(state, spec, "running", initPid))
+                : null;
             if (spec.Linux?.Seccomp is not null) Security.Seccomp.Preload();
             if (Differs("mnt", pid))
             {
@@ -43,7 +50,7 @@ public static class ExecInit
             if (process.Terminal) ProcessFinalizer.HandOverTerminal(process, consoleFd, sync, bindConsole: false);
             var exe = ProcessFinalizer.ResolveExecutable(process);
             Security.RlimitApplier.Apply(process.Rlimits);
-            ProcessFinalizer.ExecPayload(process, exe, spec.Linux?.Seccomp);
+            ProcessFinalizer.ExecPayload(process, exe, spec.Linux?.Seccomp, seccompListener);
             return 0;
         }
         catch (Exception e) when (e is RuntimeException or LinuxException or IOException or UnauthorizedAccessException

@@ -102,13 +102,20 @@ public static class ProcessFinalizer
     /// so the permitted set survives it; capset and ambient raises come after; with no_new_privs the filter
     /// is loaded last, so it need not allow the setup syscalls.
     /// </remarks>
-    public static void ExecPayload(ProcessSpec process, string executable, SeccompSpec? seccomp)
+    public static void ExecPayload(ProcessSpec process, string executable, SeccompSpec? seccomp, SeccompListener? listener = null)
     {
+        // The listener goes to the agent right after the filter is loaded: from then on a notified call waits for it.
+        void LoadSeccomp()
+        {
+            var fd = Seccomp.Load(seccomp!);
+            if (fd >= 0) listener?.HandOver(fd);
+        }
+
         // Only stdio goes on to the payload: not the sync socket (dup2'ed to a fixed number, so not close-on-exec),
         // whose end-of-file tells exec and the monitor that the process has exec'ed, nor whatever the caller leaked.
         Fd.CloseOnExecFrom(3);
         if (process.User.Umask is { } umask) Credentials.SetUmask(umask);
-        if (seccomp is not null && !process.NoNewPrivileges) Seccomp.Load(seccomp);
+        if (seccomp is not null && !process.NoNewPrivileges) LoadSeccomp();
 
         try { Mounts.Chdir(process.Cwd); }
         catch (LinuxException e) { throw new RuntimeException($"process.cwd: cannot enter {process.Cwd}: {e.Message}", e); }
@@ -126,7 +133,7 @@ public static class ProcessFinalizer
         Capabilities.ApplySets(process.Capabilities);
 
         if (process.NoNewPrivileges) Prctl.SetNoNewPrivileges();
-        if (seccomp is not null && process.NoNewPrivileges) Seccomp.Load(seccomp);
+        if (seccomp is not null && process.NoNewPrivileges) LoadSeccomp();
 
         Signals.ResetAllForExec();
         Trace.Mark("init: exec");

@@ -6,8 +6,8 @@ namespace Berth.Runtime.Rootfs;
 
 /// <summary>
 /// Builds the container's file system view from inside its new mount namespace (the init process runs this):
-/// mounts, device nodes, pivot_root, then masked and read-only paths. Every target is resolved with
-/// <see cref="SecurePath"/> so symlinks inside the rootfs cannot point a mount at the host.
+/// mounts, device nodes, pivot_root, then masked and read-only paths. Every target is resolved by the kernel inside
+/// the rootfs (<see cref="RootfsPaths"/>) so symlinks inside the rootfs cannot point a mount at the host.
 /// </summary>
 public sealed class RootfsBuilder
 {
@@ -39,7 +39,8 @@ public sealed class RootfsBuilder
 
     /// <summary>
     /// Before pivot_root: stops mount events leaking to the host, turns the rootfs into a mount point and
-    /// mounts everything in <c>mounts</c>, then creates device nodes.
+    /// mounts everything in <c>mounts</c>, then creates device nodes. Every target inside the rootfs is resolved
+    /// by the kernel as a descriptor (<see cref="RootfsPaths"/>) and mounted onto through it.
     /// </summary>
     public void Prepare()
     {
@@ -49,15 +50,24 @@ public sealed class RootfsBuilder
         Mounts.Bind(_rootfs, _rootfs, recursive: true);
         Mounts.SetPropagation(_rootfs, MountFlags.MS_PRIVATE);
 
+        // Opened after the bind, so the descriptor is the root of the container's own mount of it.
+        using var paths = new RootfsPaths(_rootfs);
         var devIsTmpfs = false;
         foreach (var m in _spec.Mounts ?? [])
         {
-            MountOne(m);
+            try
+            {
+                MountOne(paths, m);
+            }
+            catch (LinuxException e)
+            {
+                throw new RuntimeException($"mount {m.Destination} ({m.Type ?? "bind"}): {e.Message}", e);
+            }
             if (m.Destination.TrimEnd('/') == "/dev" && m.Type == "tmpfs") devIsTmpfs = true;
         }
         var hasDevMount = _spec.Mounts?.Any(m => m.Destination.TrimEnd('/') == "/dev") ?? false;
-        if (devIsTmpfs || !hasDevMount) CreateDefaultDevices();
-        foreach (var d in _spec.Linux?.Devices ?? []) CreateDevice(d);
+        if (devIsTmpfs || !hasDevMount) CreateDefaultDevices(paths);
+        foreach (var d in _spec.Linux?.Devices ?? []) CreateDevice(paths, d);
     }
 
     /// <summary>Makes the rootfs the root: pivot_root, or MS_MOVE plus chroot with <paramref name="noPivot"/>.</summary>
@@ -105,15 +115,16 @@ public sealed class RootfsBuilder
             foreach (var f in MountOptions.Parse([prop]).Propagation) Mounts.SetPropagation("/", f);
     }
 
-    private void MountOne(MountSpec m)
+    private void MountOne(RootfsPaths paths, MountSpec m)
     {
         var opts = MountOptions.Parse(m.Options);
         var bind = m.Type == "bind" || opts.IsBind;
-        var target = SecurePath.Join(_rootfs, m.Destination);
 
         if (m.Type == "cgroup" || m.Type == "cgroup2")
         {
-            MountCgroups(target, opts);
+            var dir = paths.OpenDirectory(m.Destination, create: true);
+            try { MountCgroups(paths, m.Destination, dir, opts); }
+            finally { Fd.Close(dir); }
             return;
         }
         if (bind)
@@ -121,66 +132,92 @@ public sealed class RootfsBuilder
             var source = m.Source!;
             if (!File.Exists(source) && !Directory.Exists(source) && !new FileInfo(source).Exists)
                 throw new RuntimeException($"mount {m.Destination}: bind source {source} does not exist");
-            CreateTarget(target, Directory.Exists(source));
-            Mounts.Mount(source, target, null, MountFlags.MS_BIND | (opts.Flags & MountFlags.MS_REC));
+            var fd = Directory.Exists(source) ? paths.OpenDirectory(m.Destination, create: true) : paths.Open(m.Destination, createFile: true);
+            try { Mounts.Mount(source, RootfsPaths.ProcPath(fd), null, MountFlags.MS_BIND | (opts.Flags & MountFlags.MS_REC)); }
+            finally { Fd.Close(fd); }
             var extra = opts.Flags & ~(MountFlags.MS_BIND | MountFlags.MS_REC | MountFlags.MS_REMOUNT);
             if (extra != 0)
-                Mounts.Mount(null, target, null, MountFlags.MS_BIND | MountFlags.MS_REMOUNT | extra | Locked(target));
+                OnMounted(paths, m.Destination, target => Mounts.Mount(null, target, null, MountFlags.MS_BIND | MountFlags.MS_REMOUNT | extra | Locked(target)));
         }
         else
         {
-            CreateTarget(target, directory: true);
+            var fd = paths.OpenDirectory(m.Destination, create: true);
             try
             {
-                Mounts.Mount(m.Source ?? m.Type, target, m.Type, opts.Flags, opts.Data);
+                var target = RootfsPaths.ProcPath(fd);
+                try
+                {
+                    Mounts.Mount(m.Source ?? m.Type, target, m.Type, opts.Flags, opts.Data);
+                }
+                catch (LinuxException e) when (e.Errno == Errno.EPERM && m.Type is "sysfs" or "mqueue")
+                {
+                    // Without its own network (sysfs) or ipc (mqueue) namespace the kernel refuses a fresh instance;
+                    // bind the host's, read-only for sysfs, as other runtimes do.
+                    var hostPath = m.Type == "sysfs" ? "/sys" : "/dev/mqueue";
+                    Mounts.Mount(hostPath, target, null, MountFlags.MS_BIND | MountFlags.MS_REC);
+                    OnMounted(paths, m.Destination, t => Mounts.Mount(null, t, null, MountFlags.MS_BIND | MountFlags.MS_REMOUNT | (opts.Flags & ~MountFlags.MS_REC) | Locked(t)));
+                }
             }
-            catch (LinuxException e) when (e.Errno == Errno.EPERM && m.Type is "sysfs" or "mqueue")
-            {
-                // Without its own network (sysfs) or ipc (mqueue) namespace the kernel refuses a fresh instance;
-                // bind the host's, read-only for sysfs, as other runtimes do.
-                var hostPath = m.Type == "sysfs" ? "/sys" : "/dev/mqueue";
-                Mounts.Mount(hostPath, target, null, MountFlags.MS_BIND | MountFlags.MS_REC);
-                Mounts.Mount(null, target, null, MountFlags.MS_BIND | MountFlags.MS_REMOUNT | (opts.Flags & ~MountFlags.MS_REC) | Locked(target));
-            }
+            finally { Fd.Close(fd); }
         }
-        foreach (var p in opts.Propagation) Mounts.SetPropagation(target, p);
+        if (opts.Propagation.Count > 0)
+            OnMounted(paths, m.Destination, target => { foreach (var p in opts.Propagation) Mounts.SetPropagation(target, p); });
     }
 
-    private void MountCgroups(string target, MountOptions opts)
+    /// <summary>
+    /// Runs <paramref name="action"/> on the mount just made at <paramref name="destination"/>: resolved again, since
+    /// the descriptor of the target names the directory under the new mount, not the mount's root.
+    /// </summary>
+    private static void OnMounted(RootfsPaths paths, string destination, Action<string> action)
+    {
+        var fd = paths.Open(destination, createFile: false);
+        try { action(RootfsPaths.ProcPath(fd)); }
+        finally { Fd.Close(fd); }
+    }
+
+    private void MountCgroups(RootfsPaths paths, string destination, int dirFd, MountOptions opts)
     {
         if (_cgroup is null) throw new RuntimeException("mount of type cgroup: no cgroup for this container");
-        CreateTarget(target, directory: true);
+        var dir = RootfsPaths.ProcPath(dirFd);
         var flags = MountFlags.MS_NOSUID | MountFlags.MS_NODEV | MountFlags.MS_NOEXEC | (opts.Flags & MountFlags.MS_RDONLY);
         var dirs = _cgroup.Directories;
         if (dirs.Count == 1 && dirs.ContainsKey("unified"))
         {
-            if (_cgroupNs) Mounts.Mount("cgroup2", target, "cgroup2", flags);
-            else BindReadonlyAware(dirs["unified"], target, flags);
+            if (_cgroupNs) Mounts.Mount("cgroup2", dir, "cgroup2", flags);
+            else BindReadonlyAware(dirs["unified"], dir, flags);
             return;
         }
-        Mounts.Mount("tmpfs", target, "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV | MountFlags.MS_NOEXEC, "mode=755");
-        foreach (var (key, dir) in dirs)
+        Mounts.Mount("tmpfs", dir, "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV | MountFlags.MS_NOEXEC, "mode=755");
+        // The tmpfs is new and ours alone (nothing in the container runs yet, and it is shared with nobody), so
+        // paths below its root are safe to use by name.
+        var tmpfs = paths.Open(destination, createFile: false);
+        try
         {
-            var name = key == "unified" ? "unified" : key;
-            var sub = Path.Combine(target, name);
-            Directory.CreateDirectory(sub);
-            if (_cgroupNs)
+            var target = RootfsPaths.ProcPath(tmpfs);
+            foreach (var (key, cgroupDir) in dirs)
             {
-                if (key == "unified") Mounts.Mount("cgroup2", sub, "cgroup2", flags);
-                else Mounts.Mount("cgroup", sub, "cgroup", flags, key);
+                var name = key == "unified" ? "unified" : key;
+                var sub = Path.Combine(target, name);
+                Directory.CreateDirectory(sub);
+                if (_cgroupNs)
+                {
+                    if (key == "unified") Mounts.Mount("cgroup2", sub, "cgroup2", flags);
+                    else Mounts.Mount("cgroup", sub, "cgroup", flags, key);
+                }
+                else
+                {
+                    BindReadonlyAware(cgroupDir, sub, flags);
+                }
+                // Co-mounted controllers (cpu,cpuacct) get a link per controller, as on the host.
+                if (key.Contains(',', StringComparison.Ordinal))
+                    foreach (var c in key.Split(','))
+                        if (!c.Contains('=', StringComparison.Ordinal) && !Path.Exists(Path.Combine(target, c)))
+                            File.CreateSymbolicLink(Path.Combine(target, c), name);
             }
-            else
-            {
-                BindReadonlyAware(dir, sub, flags);
-            }
-            // Co-mounted controllers (cpu,cpuacct) get a link per controller, as on the host.
-            if (key.Contains(',', StringComparison.Ordinal))
-                foreach (var c in key.Split(','))
-                    if (!c.Contains('=', StringComparison.Ordinal) && !Path.Exists(Path.Combine(target, c)))
-                        File.CreateSymbolicLink(Path.Combine(target, c), name);
+            if ((opts.Flags & MountFlags.MS_RDONLY) != 0)
+                Mounts.Mount(null, target, null, MountFlags.MS_REMOUNT | MountFlags.MS_RDONLY | MountFlags.MS_NOSUID | MountFlags.MS_NODEV | MountFlags.MS_NOEXEC, "mode=755");
         }
-        if ((opts.Flags & MountFlags.MS_RDONLY) != 0)
-            Mounts.Mount(null, target, null, MountFlags.MS_REMOUNT | MountFlags.MS_RDONLY | MountFlags.MS_NOSUID | MountFlags.MS_NODEV | MountFlags.MS_NOEXEC, "mode=755");
+        finally { Fd.Close(tmpfs); }
     }
 
     private static void BindReadonlyAware(string source, string target, MountFlags flags)
@@ -189,69 +226,78 @@ public sealed class RootfsBuilder
         Mounts.Mount(null, target, null, MountFlags.MS_BIND | MountFlags.MS_REMOUNT | flags | Locked(target));
     }
 
-    private void CreateDefaultDevices()
+    private void CreateDefaultDevices(RootfsPaths paths)
     {
-        foreach (var (path, major, minor) in DefaultDevices)
+        var dev = paths.OpenDirectory("/dev", create: true);
+        try
         {
-            var target = SecurePath.Join(_rootfs, path);
-            if (Path.Exists(target)) continue;
+            foreach (var (path, major, minor) in DefaultDevices)
+            {
+                var name = path[5..];
+                if (FilesAt.TryStat(dev, name) is not null) continue;
+                if (InUserNamespace)
+                {
+                    BindDevice(dev, name, path);
+                    continue;
+                }
+                FilesAt.MakeNode(dev, name, Nodes.S_IFCHR | 0x1B6 /* 0666 */, major, minor, path);
+                ChmodNoFollow(dev, name, 0x1B6 /* 0666 */, path);
+            }
+            Link(dev, "fd", "/proc/self/fd");
+            Link(dev, "stdin", "/proc/self/fd/0");
+            Link(dev, "stdout", "/proc/self/fd/1");
+            Link(dev, "stderr", "/proc/self/fd/2");
+            Link(dev, "core", "/proc/kcore");
+            if (FilesAt.TryStat(dev, "pts") is { IsDirectory: true }) Link(dev, "ptmx", "pts/ptmx");
+        }
+        finally { Fd.Close(dev); }
+    }
+
+    private static void Link(int dir, string name, string target)
+    {
+        if (FilesAt.TryStat(dir, name) is null) FilesAt.Symlink(target, dir, name, "/dev/" + name);
+    }
+
+    private void CreateDevice(RootfsPaths paths, DeviceSpec d)
+    {
+        var (parent, name) = RootfsPaths.Split(d.Path);
+        var dir = paths.OpenDirectory(parent, create: true);
+        try
+        {
+            // unlinkat never follows: a symlink in the way is removed, not what it points at.
+            var errno = FilesAt.TryUnlink(dir, name);
+            if (errno is not (0 or Errno.ENOENT)) throw new LinuxException("unlinkat", errno, d.Path);
             if (InUserNamespace)
             {
-                BindDevice(path, target);
-                continue;
+                // The host's node of the same path; its owner and mode are the host's.
+                if (!Path.Exists(d.Path)) throw new RuntimeException($"linux.devices: {d.Path}: in a user namespace the host's device is bound, and the host has none");
+                BindDevice(dir, name, d.Path);
+                return;
             }
-            Nodes.MakeNode(target, Nodes.S_IFCHR, 0x1B6 /* 0666 */, major, minor);
-            Nodes.Chmod(target, 0x1B6 /* 0666 */);
+            var type = d.Type switch { "b" => Nodes.S_IFBLK, "p" => Nodes.S_IFIFO, _ => Nodes.S_IFCHR };
+            var mode = d.FileMode ?? 0x1B6 /* 0666 */;
+            FilesAt.MakeNode(dir, name, (uint)(type | (mode & 0xfff)), d.Major, d.Minor, d.Path);
+            FilesAt.ChownNoFollow(dir, name, d.Uid ?? 0, d.Gid ?? 0, d.Path);
+            ChmodNoFollow(dir, name, (uint)(mode & 0xfff), d.Path);
         }
-        var dev = SecurePath.Join(_rootfs, "/dev");
-        Link(dev, "fd", "/proc/self/fd");
-        Link(dev, "stdin", "/proc/self/fd/0");
-        Link(dev, "stdout", "/proc/self/fd/1");
-        Link(dev, "stderr", "/proc/self/fd/2");
-        Link(dev, "core", "/proc/kcore");
-        if (Directory.Exists(Path.Combine(dev, "pts"))) Link(dev, "ptmx", "pts/ptmx");
+        finally { Fd.Close(dir); }
     }
 
-    private static void Link(string dir, string name, string target)
+    /// <summary>Binds the host's <paramref name="hostPath"/> on a new empty file <paramref name="name"/> in <paramref name="dir"/>.</summary>
+    private static void BindDevice(int dir, string name, string hostPath)
     {
-        var p = Path.Combine(dir, name);
-        if (!Path.Exists(p) && new FileInfo(p).LinkTarget is null) File.CreateSymbolicLink(p, target);
+        Fd.Close(FilesAt.Open(dir, name, Fd.O_CREAT | Fd.O_EXCL | Fd.O_RDONLY | Fd.O_NOFOLLOW, hostPath, 0x1A4 /* 0644 */));
+        var fd = FilesAt.Open(dir, name, Fd.O_PATH | Fd.O_NOFOLLOW, hostPath);
+        try { Mounts.Mount(hostPath, RootfsPaths.ProcPath(fd), null, MountFlags.MS_BIND); }
+        finally { Fd.Close(fd); }
     }
 
-    private void CreateDevice(DeviceSpec d)
+    /// <summary>chmod of the node just made, through an O_PATH descriptor of it (fchmodat cannot refuse to follow a link).</summary>
+    private static void ChmodNoFollow(int dir, string name, uint mode, string what)
     {
-        var target = SecurePath.Join(_rootfs, d.Path);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        if (Path.Exists(target)) File.Delete(target);
-        if (InUserNamespace)
-        {
-            // The host's node of the same path; its owner and mode are the host's.
-            if (!Path.Exists(d.Path)) throw new RuntimeException($"linux.devices: {d.Path}: in a user namespace the host's device is bound, and the host has none");
-            BindDevice(d.Path, target);
-            return;
-        }
-        var type = d.Type switch { "b" => Nodes.S_IFBLK, "p" => Nodes.S_IFIFO, _ => Nodes.S_IFCHR };
-        var mode = d.FileMode ?? 0x1B6 /* 0666 */;
-        Nodes.MakeNode(target, type, mode, d.Major, d.Minor);
-        Nodes.Chmod(target, mode & 0xfff);
-        Credentials.Lchown(target, d.Uid ?? 0, d.Gid ?? 0);
-    }
-
-    private static void BindDevice(string hostPath, string target)
-    {
-        File.WriteAllBytes(target, []);
-        Mounts.Mount(hostPath, target, null, MountFlags.MS_BIND);
-    }
-
-    private static void CreateTarget(string target, bool directory)
-    {
-        if (directory)
-        {
-            if (!Directory.Exists(target)) Directory.CreateDirectory(target);
-            return;
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        if (!Path.Exists(target)) File.WriteAllBytes(target, []);
+        var fd = FilesAt.Open(dir, name, Fd.O_PATH | Fd.O_NOFOLLOW, what);
+        try { Nodes.Chmod(RootfsPaths.ProcPath(fd), mode); }
+        finally { Fd.Close(fd); }
     }
 
     private static void MakeReadonly(string path)

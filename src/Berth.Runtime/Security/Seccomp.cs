@@ -23,8 +23,10 @@ namespace Berth.Runtime.Security;
 /// runtime sets it from <c>process.noNewPrivileges</c>. Loading without no_new_privs then needs
 /// CAP_SYS_ADMIN (seccomp(2)), so a container init loads the filter before dropping capabilities
 /// when no_new_privs is off.</item>
-/// <item>SCMP_ACT_NOTIFY, <c>listenerPath</c> and SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV are refused:
-/// seccomp notify is not supported yet.</item>
+/// <item>SCMP_ACT_NOTIFY needs <c>listenerPath</c>, and a <c>listenerPath</c> needs a rule with SCMP_ACT_NOTIFY;
+/// it cannot be the default action (as runc), nor be asked for <c>sendmsg</c>, which hands the listener over (see
+/// <see cref="SeccompListener"/>). SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is refused: this libseccomp (2.5) has no
+/// attribute for it.</item>
 /// </list>
 /// Without SECCOMP_FILTER_FLAG_TSYNC the filter binds the calling thread and the children it creates
 /// from then on; with it, every thread of the process.
@@ -61,9 +63,49 @@ public static class Seccomp
         ["SCMP_CMP_MASKED_EQ"] = LibSeccomp.SCMP_CMP_MASKED_EQ,
     };
 
+    /// <summary>The actions <c>linux.seccomp</c> takes (for <c>berth features</c>).</summary>
+    public static IEnumerable<string> KnownActions =>
+        ["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"];
+
+    /// <summary>The architectures <c>linux.seccomp.architectures</c> takes.</summary>
+    public static IEnumerable<string> KnownArchitectures => Arches.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The architectures of <see cref="KnownArchitectures"/> that a filter of this host can hold: the libseccomp at
+    /// hand knows them and adds them to a native filter (it refuses, EDOM, one of the other byte order, such as
+    /// mips beside x86_64). Loads libseccomp.
+    /// </summary>
+    public static IReadOnlyList<string> SupportedArchitectures()
+    {
+        var supported = new List<string>();
+        foreach (var name in KnownArchitectures)
+        {
+            var arch = LibSeccomp.seccomp_arch_resolve_name(Arches[name]);
+            if (arch == 0) continue;
+            var ctx = LibSeccomp.seccomp_init(LibSeccomp.SCMP_ACT_ALLOW);
+            if (ctx == 0) continue;
+            try
+            {
+                var rc = LibSeccomp.seccomp_arch_add(ctx, arch);
+                if (rc >= 0 || rc == -Errno.EEXIST) supported.Add(name);
+            }
+            finally { LibSeccomp.seccomp_release(ctx); }
+        }
+        return supported;
+    }
+
+    /// <summary>The comparison operators of <c>args</c>.</summary>
+    public static IEnumerable<string> KnownOperators => Ops.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>The filter flags of <c>linux.seccomp.flags</c>.</summary>
+    public static IEnumerable<string> KnownFlags => Flags.Keys.Order(StringComparer.Ordinal);
+
     private sealed record Rule(string Field, IReadOnlyList<string> Names, uint Action, LibSeccomp.ArgCmp[] Args, bool OnePerArg);
 
-    private sealed record Plan(uint DefaultAction, IReadOnlyList<(string Field, string Name)> Arches, IReadOnlyList<(string Field, string Name, int Attr)> Flags, IReadOnlyList<Rule> Rules);
+    private sealed record Plan(uint DefaultAction, IReadOnlyList<(string Field, string Name)> Arches, IReadOnlyList<(string Field, string Name, int Attr)> Flags, IReadOnlyList<Rule> Rules)
+    {
+        public bool Notifies => Rules.Any(r => r.Action == LibSeccomp.SCMP_ACT_NOTIFY);
+    }
 
     /// <summary>
     /// Checks the whole profile (actions, errno values, comparison operators, argument indexes,
@@ -90,10 +132,11 @@ public static class Seccomp
     /// (seccomp(SECCOMP_SET_MODE_FILTER)) on the calling thread. The libseccomp context is always released.
     /// This cannot be undone: call it on the thread that is about to execve the container process.
     /// </summary>
+    /// <returns>The filter's listener descriptor (close-on-exec) when it has SCMP_ACT_NOTIFY rules, else -1.</returns>
     /// <exception cref="SecurityConfigException">The profile is invalid, names an architecture this
     /// libseccomp does not know, or libseccomp or the kernel refused the filter (the inner
     /// <see cref="LinuxException"/> carries the errno).</exception>
-    public static void Load(SeccompSpec spec)
+    public static int Load(SeccompSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var plan = Compile(spec);
@@ -115,6 +158,12 @@ public static class Seccomp
             }
             foreach (var rule in plan.Rules) AddRule(ctx, rule);
             Check(LibSeccomp.seccomp_load(ctx), "seccomp_load", null, "linux.seccomp");
+            if (!plan.Notifies) return -1;
+            // libseccomp loads a filter with notify rules with SECCOMP_FILTER_FLAG_NEW_LISTENER and keeps the descriptor.
+            var listener = LibSeccomp.seccomp_notify_fd(ctx);
+            Check(listener, "seccomp_notify_fd", null, "linux.seccomp.listenerPath");
+            Fd.SetCloseOnExec(listener, true);
+            return listener;
         }
         finally
         {
@@ -150,9 +199,9 @@ public static class Seccomp
 
     private static Plan Compile(SeccompSpec spec)
     {
-        if (!string.IsNullOrEmpty(spec.ListenerPath))
-            throw new SecurityConfigException("linux.seccomp.listenerPath: seccomp notify is not supported yet");
         var defaultAction = ParseAction(spec.DefaultAction, spec.DefaultErrnoRet, "linux.seccomp.defaultAction", "linux.seccomp.defaultErrnoRet");
+        if (defaultAction == LibSeccomp.SCMP_ACT_NOTIFY)
+            throw new SecurityConfigException("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action (every system call of the runtime itself would wait for the agent)");
 
         var arches = new List<(string, string)>();
         var archList = spec.Architectures ?? [];
@@ -169,7 +218,7 @@ public static class Seccomp
         {
             var field = $"linux.seccomp.flags[{i}]";
             if (flagList[i] == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
-                throw new SecurityConfigException($"{field}: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV applies to seccomp notify, which is not supported yet");
+                throw new SecurityConfigException($"{field}: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported (this libseccomp has no attribute for it)");
             if (!Flags.TryGetValue(flagList[i] ?? "", out var attr)) throw new SecurityConfigException($"{field}: unknown flag \"{flagList[i]}\"");
             flags.Add((field, flagList[i], attr));
         }
@@ -189,10 +238,20 @@ public static class Seccomp
             }
             var action = ParseAction(call.Action, call.ErrnoRet, $"{field}.action", $"{field}.errnoRet");
             var args = ParseArgs(call.Args, field, out var onePerArg);
+            if (action == LibSeccomp.SCMP_ACT_NOTIFY)
+            {
+                if (string.IsNullOrEmpty(spec.ListenerPath))
+                    throw new SecurityConfigException($"{field}.action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath, the agent's socket that gets the listener");
+                if (names.Contains("sendmsg"))
+                    throw new SecurityConfigException($"{field}.names: SCMP_ACT_NOTIFY on sendmsg is refused: the runtime hands the listener to the agent with it");
+            }
             if (action == defaultAction) continue;
             rules.Add(new Rule(field, names, action, args, onePerArg));
         }
-        return new Plan(defaultAction, arches, flags, rules);
+        var plan = new Plan(defaultAction, arches, flags, rules);
+        if (!string.IsNullOrEmpty(spec.ListenerPath) && !plan.Notifies)
+            throw new SecurityConfigException("linux.seccomp.listenerPath: set, but no rule has the action SCMP_ACT_NOTIFY (the agent would wait for a listener that never comes)");
+        return plan;
     }
 
     private static LibSeccomp.ArgCmp[] ParseArgs(List<SeccompArgSpec>? args, string field, out bool onePerArg)
@@ -238,7 +297,7 @@ public static class Seccomp
             "SCMP_ACT_TRACE" => WithErrno(LibSeccomp.SCMP_ACT_TRACE),
             "SCMP_ACT_LOG" => NoErrno(LibSeccomp.SCMP_ACT_LOG),
             "SCMP_ACT_ALLOW" => NoErrno(LibSeccomp.SCMP_ACT_ALLOW),
-            "SCMP_ACT_NOTIFY" => throw new SecurityConfigException($"{field}: SCMP_ACT_NOTIFY needs a listenerPath; seccomp notify is not supported yet"),
+            "SCMP_ACT_NOTIFY" => NoErrno(LibSeccomp.SCMP_ACT_NOTIFY),
             _ => throw new SecurityConfigException($"{field}: unknown action \"{action}\""),
         };
     }

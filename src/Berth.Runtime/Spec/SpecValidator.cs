@@ -63,11 +63,10 @@ public static class SpecValidator
             var m = spec.Mounts![i];
             if (string.IsNullOrEmpty(m.Destination)) Fail($"mounts[{i}].destination: missing");
             if (!m.Destination.StartsWith('/')) Fail($"mounts[{i}].destination: \"{m.Destination}\" must be an absolute path");
-            foreach (var o in m.Options ?? [])
-                if (!MountOptions.IsKnownOrData(o)) Fail($"mounts[{i}].options: unknown option \"{o}\"");
             var bind = m.Type == "bind" || (m.Options?.Any(o => o is "bind" or "rbind") ?? false);
             if (bind && string.IsNullOrEmpty(m.Source)) Fail($"mounts[{i}].source: a bind mount needs a source");
             if (!bind && string.IsNullOrEmpty(m.Type)) Fail($"mounts[{i}].type: missing for a non-bind mount of {m.Destination}");
+            if (MountOptions.Problem(m.Type, m.Options) is { } problem) Fail($"mounts[{i}].{problem}");
         }
 
         for (var i = 0; i < (linux.Devices?.Count ?? 0); i++)

@@ -100,15 +100,38 @@ public sealed class MountOptionsTests
     }
 
     [Theory]
-    [InlineData("ro", true)]
-    [InlineData("size=64k", true)]
-    [InlineData("", false)]
-    [InlineData("a,b", false)]
-    [InlineData("a b", false)]
-    [InlineData("a\tb", false)]
-    public void IsKnownOrData_Option_AcceptsSingleWordsOnly(string option, bool expected)
+    [InlineData("tmpfs", new[] { "nosuid", "nodev", "mode=1777", "size=65536k" })]
+    [InlineData("devpts", new[] { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" })]
+    [InlineData("proc", new[] { "nosuid", "hidepid=2" })]
+    [InlineData("cgroup", new[] { "nosuid", "noexec", "nodev", "relatime", "ro" })]
+    [InlineData("hugetlbfs", new[] { "pagesize=2M" })]
+    [InlineData("bind", new[] { "rbind", "rprivate", "ro" })]
+    [InlineData("none", new[] { "rbind", "ro" })]
+    [InlineData("", new[] { "bind" })]
+    [InlineData("sysfs", new[] { "nosuid", "noexec", "nodev", "ro" })]
+    public void Problem_KnownTypeAndOptions_None(string type, string[] options)
     {
-        Assert.Equal(expected, MountOptions.IsKnownOrData(option));
+        Assert.Null(MountOptions.Problem(type, options));
+    }
+
+    [Theory]
+    [InlineData("ext4", new[] { "ro" }, "type: unknown mount type \"ext4\"")]
+    [InlineData("none", new[] { "ro" }, "type: unknown mount type \"none\"")]
+    [InlineData("nfs", new[] { "bind" }, "type: unknown mount type \"nfs\"")]
+    [InlineData("tmpfs", new[] { "nosiud" }, "options: unknown option \"nosiud\" for a mount of type tmpfs")]
+    [InlineData("tmpfs", new[] { "mode=7 55" }, "options: unknown option \"mode=7 55\"")]
+    [InlineData("tmpfs", new[] { "size=1m,mode=755" }, "options: unknown option \"size=1m,mode=755\"")]
+    [InlineData("tmpfs", new[] { "" }, "options: unknown option \"\"")]
+    [InlineData("bind", new[] { "rbind", "size=1m" }, "options: unknown option \"size=1m\" for a mount of type bind")]
+    [InlineData("sysfs", new[] { "mode=755" }, "options: unknown option \"mode=755\" for a mount of type sysfs")]
+    [InlineData("bind", new[] { "rbind", "rro" }, "options: \"rro\": recursive mount attributes are not supported")]
+    [InlineData("bind", new[] { "rbind", "idmap" }, "options: \"idmap\": id-mapped mounts in mounts are not supported")]
+    public void Problem_UnknownTypeOrOption_NamesIt(string type, string[] options, string expected)
+    {
+        var problem = MountOptions.Problem(type, options);
+
+        Assert.NotNull(problem);
+        Assert.StartsWith(expected, problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -29,19 +29,36 @@ public sealed class SeccompTests : IDisposable
     }
 
     [Fact]
-    public void Validate_NotifyAction_IsRefused()
+    public void Validate_NotifyWithoutListenerPath_IsRefused()
     {
         var e = Assert.Throws<SecurityConfigException>(() => Seccomp.Validate(Allow(Rule("SCMP_ACT_NOTIFY", "mkdir"))));
-        Assert.Equal("linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs a listenerPath; seccomp notify is not supported yet", e.Message);
+        Assert.Equal("linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath, the agent's socket that gets the listener", e.Message);
     }
 
     [Fact]
-    public void Validate_ListenerPath_IsRefused()
+    public void Validate_NotifyWithListenerPath_IsAccepted()
+    {
+        var spec = Allow(Rule("SCMP_ACT_NOTIFY", "mkdir"));
+        spec.ListenerPath = "/run/agent.sock";
+
+        Seccomp.Validate(spec);
+    }
+
+    [Fact]
+    public void Validate_NotifyAsDefaultAction_IsRefused()
+    {
+        var spec = new SeccompSpec { DefaultAction = "SCMP_ACT_NOTIFY", ListenerPath = "/run/agent.sock" };
+        var e = Assert.Throws<SecurityConfigException>(() => Seccomp.Validate(spec));
+        Assert.StartsWith("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action", e.Message);
+    }
+
+    [Fact]
+    public void Validate_ListenerPathWithoutNotifyRule_IsRefused()
     {
         var spec = Allow();
         spec.ListenerPath = "/run/agent.sock";
         var e = Assert.Throws<SecurityConfigException>(() => Seccomp.Validate(spec));
-        Assert.StartsWith("linux.seccomp.listenerPath:", e.Message);
+        Assert.StartsWith("linux.seccomp.listenerPath: set, but no rule has the action SCMP_ACT_NOTIFY", e.Message);
     }
 
     [Fact]
@@ -80,7 +97,7 @@ public sealed class SeccompTests : IDisposable
 
     [Theory]
     [InlineData("SECCOMP_FILTER_FLAG_FOO", "linux.seccomp.flags[1]: unknown flag \"SECCOMP_FILTER_FLAG_FOO\"")]
-    [InlineData("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "linux.seccomp.flags[1]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV applies to seccomp notify, which is not supported yet")]
+    [InlineData("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "linux.seccomp.flags[1]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported (this libseccomp has no attribute for it)")]
     public void Validate_UnsupportedFlag_Throws(string flag, string message)
     {
         var spec = Allow();

@@ -411,6 +411,22 @@ public sealed class SpecValidatorTests : IDisposable
     }
 
     [Fact]
+    public void Validate_UnknownMountType_RefusedNamingIt()
+    {
+        var s = Good();
+        s.Mounts!.Add(new MountSpec { Destination = "/x", Type = "ext4", Source = "/dev/sda1" });
+        AssertRefused(s, "mounts[2].type: unknown mount type \"ext4\"");
+    }
+
+    [Fact]
+    public void Validate_MisspeltMountOption_RefusedNamingIt()
+    {
+        var s = Good();
+        s.Mounts![0].Options = ["nosuid", "nosiud"];
+        AssertRefused(s, "mounts[0].options: unknown option \"nosiud\"");
+    }
+
+    [Fact]
     public void Validate_DeviceWithBadType_RefusedNamingIt()
     {
         var s = Good();
