@@ -264,6 +264,7 @@ public static class ContainerShim
         private WaitStatus? _status;
         private ProcessSpec? _process;
         private HealthProbe? _health;
+        private string? _address;
 
         /// <summary>
         /// The overlay of the image's snapshots; in a user namespace with the snapshots idmapped to the container's
@@ -385,6 +386,7 @@ public static class ContainerShim
                 _initPidfd = Pidfd.TryOpen(_initPid);
                 if (record.Network != "host") BringUpLoopback(_initPid);
                 Trace.Mark("shim: loopback up");
+                if (Berth.Networking.NetworkManager.IsBridge(record.Network)) _address = engine.AttachNetwork(record, _initPid);
             }
             finally
             {
@@ -440,6 +442,7 @@ public static class ContainerShim
             record.State.ExitCode = null;
             record.State.Error = null;
             record.State.OomKilled = false;
+            record.State.IpAddress = _address;
             record.State.Health = record.Healthcheck is null ? null : new HealthState();
             engine.Containers.Save(record);
             if (record.Healthcheck is { } settings && _process is not null) _health = new HealthProbe(engine, _id, settings, _process, dir);
@@ -525,12 +528,14 @@ public static class ContainerShim
             var oom = engine.Runtime.OomKills(_id) > 0;
             try { engine.Runtime.Delete(_id, force: true); }
             catch (RuntimeException) { }
+            ReleaseNetwork();
             record = engine.Containers.Load(_id);
             record.State.Status = ContainerStatus.Exited;
             record.State.ExitCode = exitCode;
             record.State.OomKilled = oom;
             record.State.FinishedAt = DateTimeOffset.UtcNow;
             record.State.Pid = 0;
+            record.State.IpAddress = null;
             if (record.State.Health is { } h && h.Status == HealthState.Starting) record.State.Health = null;
             engine.Containers.Save(record);
             if (oom) engine.Events.Append(new EngineEvent { Type = "container", Action = "oom", Subject = _id, Name = record.Name, Image = record.Image });
@@ -567,6 +572,15 @@ public static class ContainerShim
                 catch (RuntimeException) { }
             }
             Reap();
+            ReleaseNetwork();
+        }
+
+        /// <summary>CNI DEL once the init is gone (its network namespace with it); nothing for none and host.</summary>
+        private void ReleaseNetwork()
+        {
+            if (!Berth.Networking.NetworkManager.IsBridge(record.Network)) return;
+            engine.DetachNetwork(_id);
+            _address = null;
         }
 
         /// <summary>Reaps every child that has exited: the runtime's monitor, the init, health probes, orphans handed to us (a subreaper).</summary>

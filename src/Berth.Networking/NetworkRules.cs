@@ -1,0 +1,61 @@
+using System.Text;
+
+namespace Berth.Networking;
+
+/// <summary>
+/// Berth's own nftables table, <c>inet berth</c>, rebuilt whole from the network files in one nft transaction (never
+/// half-written; back after a reboot with the next container start). Two chains:
+/// <list type="bullet">
+/// <item><c>isolation</c>, on the forward hook just before the iptables filter table (priority filter - 10): per
+/// network, what comes in on its bridge and would leave on another berth bridge is dropped. A drop in any base chain
+/// is final, so it holds whatever order the CNI plugins, Docker or firewalls put their rules in; traffic within a
+/// bridge, to the host and out of the node is not touched.</item>
+/// <item><c>postrouting</c>, on postrouting (priority srcnat): per network, what leaves its subnet for elsewhere gets
+/// the host's address. Done per network here rather than by the bridge plugin's <c>ipMasq</c>, whose per-container
+/// rules its DEL removes only while the container's network namespace still exists (it reads the addresses there),
+/// which it no longer does once a container has exited.</item>
+/// </list>
+/// </summary>
+public static class NetworkRules
+{
+    /// <summary>The nftables table, family inet.</summary>
+    public const string Table = "berth";
+
+    /// <summary>The prefix every berth bridge name starts with (the isolation rules match other bridges by it).</summary>
+    public const string BridgePrefix = "berth";
+
+    /// <summary>Where nft is on Debian.</summary>
+    public static string NftPath { get; set; } = "/usr/sbin/nft";
+
+    /// <summary>The nft script that replaces the table with the rules for <paramref name="networks"/> (none: the table is deleted).</summary>
+    internal static string Script(IEnumerable<Network> networks)
+    {
+        var s = new StringBuilder();
+        // "add" first, so that the delete never fails on a table that is not there.
+        s.Append("add table inet ").Append(Table).Append('\n');
+        s.Append("delete table inet ").Append(Table).Append('\n');
+        var list = networks.OrderBy(n => n.Bridge, StringComparer.Ordinal).ToList();
+        if (list.Count == 0) return s.ToString();
+        s.Append("table inet ").Append(Table).Append(" {\n");
+        s.Append("  chain isolation {\n    type filter hook forward priority filter - 10; policy accept;\n");
+        foreach (var n in list)
+            s.Append("    iifname \"").Append(n.Bridge).Append("\" oifname \"").Append(BridgePrefix).Append("*\" oifname != \"").Append(n.Bridge).Append("\" drop\n");
+        s.Append("  }\n");
+        s.Append("  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n");
+        foreach (var n in list)
+            s.Append("    ip saddr ").Append(n.Subnet).Append(" ip daddr != ").Append(n.Subnet).Append(" oifname != \"").Append(n.Bridge).Append("\" masquerade\n");
+        s.Append("  }\n}\n");
+        return s.ToString();
+    }
+
+    /// <summary>Replaces the table with the rules for <paramref name="networks"/>.</summary>
+    /// <exception cref="NetworkException">nft is missing or refused the rules.</exception>
+    public static void Apply(IEnumerable<Network> networks)
+    {
+        if (!File.Exists(NftPath)) throw new NetworkException($"{NftPath} is missing: install nftables (berth's network rules are written with it)");
+        var script = Encoding.UTF8.GetBytes(Script(networks));
+        var (status, _, stderr) = ChildProcess.Run(NftPath, ["nft", "-f", "-"], ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], script, TimeSpan.FromSeconds(30));
+        if (status is not { Exited: true, ExitCode: 0 })
+            throw new NetworkException($"nft could not write berth's rules (table inet {Table}): {Encoding.UTF8.GetString(stderr).Trim()}");
+    }
+}
