@@ -36,8 +36,8 @@ public static unsafe class NetworkInterfaces
         finally { Fd.Close(fd); }
     }
 
-    /// <summary>Whether an interface named <paramref name="name"/> exists in the calling process's network namespace.</summary>
-    public static bool Exists(string name) => Directory.Exists("/sys/class/net/" + name);
+    /// <summary>Whether an interface named <paramref name="name"/> exists in the calling thread's network namespace.</summary>
+    public static bool Exists(string name) => Flags(name) is not null;
 
     /// <summary>
     /// Takes bridge <paramref name="name"/> down and deletes it (as <c>ip link del NAME</c>), through the bridge
@@ -81,7 +81,10 @@ public static unsafe class NetworkInterfaces
     }
 
     /// <summary>Whether interface <paramref name="name"/> is up (false when there is no such interface).</summary>
-    public static bool IsUp(string name)
+    public static bool IsUp(string name) => (Flags(name) & IFF_UP) is > 0;
+
+    /// <summary>The interface's flags (SIOCGIFFLAGS) in the calling thread's network namespace; null when there is none of that name.</summary>
+    private static short? Flags(string name)
     {
         var bytes = Encoding.ASCII.GetBytes(name);
         var fd = Libc.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -91,7 +94,7 @@ public static unsafe class NetworkInterfaces
             var ifreq = stackalloc byte[40];
             new Span<byte>(ifreq, 40).Clear();
             bytes.AsSpan(0, Math.Min(bytes.Length, 15)).CopyTo(new Span<byte>(ifreq, 16));
-            return Libc.ioctl(fd, SIOCGIFFLAGS, ifreq) == 0 && (*(short*)(ifreq + 16) & IFF_UP) != 0;
+            return Libc.ioctl(fd, SIOCGIFFLAGS, ifreq) == 0 ? *(short*)(ifreq + 16) : null;
         }
         finally { Fd.Close(fd); }
     }

@@ -36,6 +36,9 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
 
     public CniClient Cni { get; } = new(pluginDir);
 
+    /// <summary>The nftables table (family inet) of these networks' rules (<see cref="NetworkRules"/>).</summary>
+    public string RulesTable => NetworkRules.TableFor(Root);
+
     /// <summary>host-local's <c>dataDir</c>: its leases, a folder per network.</summary>
     public string IpamDir => Path.Combine(Root, "ipam");
 
@@ -77,7 +80,8 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
         if (name == DefaultNetwork)
         {
             using var held = Lock();
-            return TryFind(name) ?? CreateLocked(DefaultNetwork, null, null, new Dictionary<string, string>(), DefaultBridge);
+            // Another data root on this host may have made berth0 already: this one's default then gets a bridge like any network's.
+            return TryFind(name) ?? CreateLocked(DefaultNetwork, null, null, new Dictionary<string, string>(), NetworkInterfaces.Exists(DefaultBridge) ? null : DefaultBridge);
         }
         throw new NetworkException($"network {name} not found (see berth network ls; berth network create {name} makes it)");
     }
@@ -100,8 +104,8 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
         if (gatewayText is not null && subnetText is null) throw new NetworkException("--gateway needs --subnet");
         var taken = List().Select(n => (n.Name, Subnet: Ipv4Subnet.Parse(n.Subnet))).ToList();
         var bridges = List().Select(n => n.Bridge).ToHashSet(StringComparer.Ordinal);
-        // Routes on berth's own bridges are its networks, already in the list.
-        var routes = Ipv4Subnet.HostRoutes().Where(r => !r.Interface.StartsWith(NetworkRules.BridgePrefix, StringComparison.Ordinal)).ToList();
+        // Routes on these networks' own bridges are already in the list; those of other data roots' bridges count.
+        var routes = Ipv4Subnet.HostRoutes().Where(r => !bridges.Contains(r.Interface)).ToList();
         Ipv4Subnet subnet;
         if (subnetText is not null)
         {
@@ -139,7 +143,7 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
         var tmp = FileOf(name) + ".tmp";
         File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(network, NetworkJsonContext.Default.Network));
         File.Move(tmp, FileOf(name), overwrite: false);
-        try { NetworkRules.Apply(List()); }
+        try { NetworkRules.Apply(RulesTable, List()); }
         catch (NetworkException)
         {
             File.Delete(FileOf(name));
@@ -168,7 +172,7 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
     private void RemoveLocked(Network network)
     {
         File.Delete(FileOf(network.Name));
-        NetworkRules.Apply(List());
+        NetworkRules.Apply(RulesTable, List());
         NetworkInterfaces.DeleteBridge(network.Bridge);
         var leases = Path.Combine(IpamDir, network.Name);
         if (Directory.Exists(leases)) Directory.Delete(leases, recursive: true);
@@ -296,7 +300,7 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
             attachment.Result = json;
             attachment.Address = result.SandboxAddress() ?? throw new NetworkException($"network {network.Name}: the CNI result gives the container no IPv4 address");
             Save(attachment);
-            NetworkRules.Apply(List());
+            NetworkRules.Apply(RulesTable, List());
             SyncHostsLocked(network.Id);
             return attachment;
         }

@@ -3,7 +3,7 @@ using System.Text;
 namespace Berth.Networking;
 
 /// <summary>
-/// Berth's own nftables table, <c>inet berth</c>, rebuilt whole from the network files in one nft transaction (never
+/// Berth's own nftables table, <c>inet berth</c> (one per data root: <see cref="TableFor"/>), rebuilt whole from the network files in one nft transaction (never
 /// half-written; back after a reboot with the next container start). Two chains:
 /// <list type="bullet">
 /// <item><c>isolation</c>, on the forward hook just before the iptables filter table (priority filter - 10): per
@@ -18,8 +18,13 @@ namespace Berth.Networking;
 /// </summary>
 public static class NetworkRules
 {
-    /// <summary>The nftables table, family inet.</summary>
-    public const string Table = "berth";
+    /// <summary>The nftables table (family inet) of the default data root; another data root's is <c>berth_</c> and 8 hex digits of its path's hash (see <see cref="TableFor"/>).</summary>
+    public const string DefaultTable = "berth";
+
+    /// <summary>The table of the networks kept under <paramref name="networksRoot"/>: each data root has its own, so that one never rewrites another's.</summary>
+    public static string TableFor(string networksRoot)
+        => networksRoot == "/var/lib/berth/networks" ? DefaultTable
+            : "berth_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(networksRoot)))[..8];
 
     /// <summary>The prefix every berth bridge name starts with (the isolation rules match other bridges by it).</summary>
     public const string BridgePrefix = "berth";
@@ -28,15 +33,15 @@ public static class NetworkRules
     public static string NftPath { get; set; } = "/usr/sbin/nft";
 
     /// <summary>The nft script that replaces the table with the rules for <paramref name="networks"/> (none: the table is deleted).</summary>
-    internal static string Script(IEnumerable<Network> networks)
+    internal static string Script(string table, IEnumerable<Network> networks)
     {
         var s = new StringBuilder();
         // "add" first, so that the delete never fails on a table that is not there.
-        s.Append("add table inet ").Append(Table).Append('\n');
-        s.Append("delete table inet ").Append(Table).Append('\n');
+        s.Append("add table inet ").Append(table).Append('\n');
+        s.Append("delete table inet ").Append(table).Append('\n');
         var list = networks.OrderBy(n => n.Bridge, StringComparer.Ordinal).ToList();
         if (list.Count == 0) return s.ToString();
-        s.Append("table inet ").Append(Table).Append(" {\n");
+        s.Append("table inet ").Append(table).Append(" {\n");
         s.Append("  chain isolation {\n    type filter hook forward priority filter - 10; policy accept;\n");
         foreach (var n in list)
             s.Append("    iifname \"").Append(n.Bridge).Append("\" oifname \"").Append(BridgePrefix).Append("*\" oifname != \"").Append(n.Bridge).Append("\" drop\n");
@@ -50,12 +55,12 @@ public static class NetworkRules
 
     /// <summary>Replaces the table with the rules for <paramref name="networks"/>.</summary>
     /// <exception cref="NetworkException">nft is missing or refused the rules.</exception>
-    public static void Apply(IEnumerable<Network> networks)
+    public static void Apply(string table, IEnumerable<Network> networks)
     {
         if (!File.Exists(NftPath)) throw new NetworkException($"{NftPath} is missing: install nftables (berth's network rules are written with it)");
-        var script = Encoding.UTF8.GetBytes(Script(networks));
+        var script = Encoding.UTF8.GetBytes(Script(table, networks));
         var (status, _, stderr) = ChildProcess.Run(NftPath, ["nft", "-f", "-"], ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], script, TimeSpan.FromSeconds(30));
         if (status is not { Exited: true, ExitCode: 0 })
-            throw new NetworkException($"nft could not write berth's rules (table inet {Table}): {Encoding.UTF8.GetString(stderr).Trim()}");
+            throw new NetworkException($"nft could not write berth's rules (table inet {table}): {Encoding.UTF8.GetString(stderr).Trim()}");
     }
 }
