@@ -15,8 +15,14 @@ BERTH_STATE="$BERTH_REPO/.state"
 # (chromium, CNI plugins...).
 # shellcheck disable=SC2034  # used by the scripts that source this file
 BERTH_BUILD_PACKAGES=(clang zlib1g-dev busybox-static libseccomp2)
+# Bridge networks (`berth run --network NAME`): the CNI plugins, nft for
+# berth's own rules, iptables for the plugins' (portmap, firewall), iproute2
+# for the tests' look at links.
 # shellcheck disable=SC2034
-BERTH_TEST_PACKAGES=(runc crun podman conmon uidmap docker-registry skopeo umoci apache2-utils)
+BERTH_NETWORK_PACKAGES=(containernetworking-plugins nftables iptables iproute2)
+# shellcheck disable=SC2034
+BERTH_TEST_PACKAGES=(runc crun podman conmon uidmap docker-registry skopeo umoci apache2-utils
+    "${BERTH_NETWORK_PACKAGES[@]}")
 # shellcheck disable=SC2034
 BERTH_BENCH_PACKAGES=(hyperfine jq util-linux procps)
 # Debian 12's PostgreSQL 15 (the `postgresql` package pulls in the current
