@@ -386,7 +386,11 @@ public static class ContainerShim
                 _initPidfd = Pidfd.TryOpen(_initPid);
                 if (record.Network != "host") BringUpLoopback(_initPid);
                 Trace.Mark("shim: loopback up");
-                if (Berth.Networking.NetworkManager.IsBridge(record.Network)) _address = engine.AttachNetwork(record, _initPid);
+                if (Berth.Networking.NetworkManager.IsBridge(record.Network))
+                {
+                    _address = engine.AttachNetwork(record, _initPid);
+                    Trace.Mark("shim: network attached");
+                }
             }
             finally
             {

@@ -392,6 +392,21 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
         }
     }
 
+    /// <summary>
+    /// The resolver file of a container on a bridge network: the host's <c>/etc/resolv.conf</c> without its loopback
+    /// name servers (127.0.0.0/8, ::1), which the container's own loopback does not reach (as Docker does); empty when
+    /// the host has none.
+    /// </summary>
+    public static string ResolvConf()
+    {
+        string[] lines;
+        try { lines = File.ReadAllLines("/etc/resolv.conf"); }
+        catch (IOException) { return ""; }
+        var kept = lines.Where(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) is not ["nameserver", var ns, ..]
+                                    || !(ns.StartsWith("127.", StringComparison.Ordinal) || ns == "::1")).ToList();
+        return kept.Count == 0 ? "" : string.Join('\n', kept) + "\n";
+    }
+
     /// <summary>Replaces a file's content without replacing the file (no create, no rename): a bind mount of it sees the new content.</summary>
     internal static void WriteInPlace(string path, string text)
     {
