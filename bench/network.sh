@@ -38,9 +38,10 @@ work="$(mktemp -d /tmp/berth-bench.XXXXXX)"
 berth=("$BERTH_BIN" --root "$work/berth-run" --data-root "$work/berth-data")
 net="bench$$"
 cleanup() {
+    # shellcheck disable=SC2046  # one id per word
     "${berth[@]}" rm -f $("${berth[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
     "${berth[@]}" network rm "$net" >/dev/null 2>&1 || true
-    grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    grep -o " ${work}[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -58,13 +59,7 @@ declare -A commands=(
 )
 names=(none bridge)
 log "measuring starts without and with a bridge network: $rounds rounds of $per_round runs each"
-for ((round = 0; round < rounds; round++)); do
-    for ((i = 0; i < ${#names[@]}; i++)); do
-        name="${names[(round + i) % ${#names[@]}]}"
-        hyperfine -N --style none --warmup 1 --runs "$per_round" \
-            --export-json "$work/$name-$round.json" -n "$name" "${commands[$name]}" >/dev/null
-    done
-done
+hyperfine_rounds "$work" "$rounds" "$per_round" "${names[@]}"
 for name in "${names[@]}"; do
     pool_medians "$out/network-start-$name.json" "$work/$name"-*.json
 done

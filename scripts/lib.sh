@@ -87,6 +87,24 @@ bench_berth() {
     fi
 }
 
+# hyperfine_rounds WORK ROUNDS PER_ROUND NAME...: the command of each NAME
+# (from the caller's associative array `commands`) in ROUNDS rounds of
+# PER_ROUND runs after one warm-up, the order rotating from round to round
+# (see bench/README.md for why); hyperfine's exports in WORK/NAME-ROUND.json.
+hyperfine_rounds() {
+    local work="$1" rounds="$2" per_round="$3" round i name
+    shift 3
+    local names=("$@")
+    for ((round = 0; round < rounds; round++)); do
+        for ((i = 0; i < ${#names[@]}; i++)); do
+            name="${names[(round + i) % ${#names[@]}]}"
+            # shellcheck disable=SC2154  # the caller's
+            hyperfine -N --style none --warmup 1 --runs "$per_round" \
+                --export-json "$work/$name-$round.json" -n "$name" "${commands[$name]}" >/dev/null
+        done
+    done
+}
+
 # pool_medians OUT PART.json...: every run's time from hyperfine exports, sorted,
 # with their count and median, into OUT.
 pool_medians() {

@@ -134,7 +134,7 @@ public sealed class CniClientTests : IDisposable
     [Fact]
     public void Add_MissingPlugin_NamesThePath()
     {
-        var list = new JsonObject { ["cniVersion"] = "1.0.0", ["name"] = "x", ["plugins"] = new JsonArray((JsonNode)new JsonObject { ["type"] = "no-such-plugin" }) };
+        var list = SinglePluginList("no-such-plugin");
 
         var e = Assert.Throws<CniException>(() => _cni.Add(list, new CniRuntime { ContainerId = "c7" }));
 
@@ -144,12 +144,9 @@ public sealed class CniClientTests : IDisposable
     [Fact]
     public void Add_PluginThatHangs_IsKilledAtTheTimeout()
     {
-        var plugins = Path.Combine(_dir, "plugins");
-        Directory.CreateDirectory(plugins);
-        File.WriteAllText(Path.Combine(plugins, "hang"), "#!/bin/sh\nexec sleep 600\n");
-        File.SetUnixFileMode(Path.Combine(plugins, "hang"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        var plugins = FakePlugin("hang", "exec sleep 600");
         var cni = new CniClient(plugins) { Timeout = TimeSpan.FromMilliseconds(300) };
-        var list = new JsonObject { ["cniVersion"] = "1.0.0", ["name"] = "x", ["plugins"] = new JsonArray((JsonNode)new JsonObject { ["type"] = "hang" }) };
+        var list = SinglePluginList("hang");
 
         var e = Assert.Throws<CniException>(() => cni.Add(list, new CniRuntime { ContainerId = "c8" }));
 
@@ -159,11 +156,8 @@ public sealed class CniClientTests : IDisposable
     [Fact]
     public void Add_ErrorObjectOnStdout_KeepsCodeMsgAndDetails()
     {
-        var plugins = Path.Combine(_dir, "plugins");
-        Directory.CreateDirectory(plugins);
-        File.WriteAllText(Path.Combine(plugins, "fail"), "#!/bin/sh\ncat >/dev/null\necho '{\"cniVersion\":\"1.0.0\",\"code\":7,\"msg\":\"bad config\",\"details\":\"no bridge\"}'\nexit 1\n");
-        File.SetUnixFileMode(Path.Combine(plugins, "fail"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        var list = new JsonObject { ["cniVersion"] = "1.0.0", ["name"] = "x", ["plugins"] = new JsonArray((JsonNode)new JsonObject { ["type"] = "fail" }) };
+        var plugins = FakePlugin("fail", "cat >/dev/null\necho '{\"cniVersion\":\"1.0.0\",\"code\":7,\"msg\":\"bad config\",\"details\":\"no bridge\"}'\nexit 1");
+        var list = SinglePluginList("fail");
 
         var e = Assert.Throws<CniException>(() => new CniClient(plugins).Add(list, new CniRuntime { ContainerId = "c9" }));
 
@@ -191,6 +185,19 @@ public sealed class CniClientTests : IDisposable
         Assert.NotNull(conf["runtimeConfig"]!["portMappings"]);
         Assert.Null(conf["runtimeConfig"]!["bandwidth"]);
     }
+
+    /// <summary>A plugin folder holding a shell script plugin named <paramref name="type"/>; returns the folder.</summary>
+    private string FakePlugin(string type, string body)
+    {
+        var plugins = Path.Combine(_dir, "plugins");
+        Directory.CreateDirectory(plugins);
+        File.WriteAllText(Path.Combine(plugins, type), "#!/bin/sh\n" + body + "\n");
+        File.SetUnixFileMode(Path.Combine(plugins, type), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        return plugins;
+    }
+
+    private static JsonObject SinglePluginList(string type)
+        => new() { ["cniVersion"] = "1.0.0", ["name"] = "x", ["plugins"] = new JsonArray((JsonNode)new JsonObject { ["type"] = type }) };
 
     private static uint Ip(string cidr) => Ipv4Subnet.TryParseAddress(cidr.Split('/')[0], out var a) ? a : 0;
 }
