@@ -300,7 +300,7 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
             attachment.Result = json;
             attachment.Address = result.SandboxAddress() ?? throw new NetworkException($"network {network.Name}: the CNI result gives the container no IPv4 address");
             Save(attachment);
-            NetworkRules.Apply(RulesTable, List());
+            NetworkRules.Ensure(RulesTable, List());
             SyncHostsLocked(network.Id);
             return attachment;
         }

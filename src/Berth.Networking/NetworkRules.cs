@@ -53,14 +53,44 @@ public static class NetworkRules
         return s.ToString();
     }
 
+    /// <summary>
+    /// Where the hash of the rules last written for a table is kept: on /run, a tmpfs, so that after a reboot (which
+    /// empties the kernel's tables) the stamp is gone too and the rules are written again.
+    /// </summary>
+    public static string StampDir { get; set; } = "/run/berth/nftables";
+
+    /// <summary>
+    /// Writes the rules unless the stamp says these very rules were written since boot: a container start then costs
+    /// no nft process. (A ruleset flushed by hand is restored by the next network create or rm, or <see cref="Apply"/>.)
+    /// </summary>
+    /// <exception cref="NetworkException">nft is missing or refused the rules.</exception>
+    public static void Ensure(string table, IEnumerable<Network> networks)
+    {
+        var script = Script(table, networks);
+        var stamp = Path.Combine(StampDir, table);
+        if (File.Exists(stamp) && File.ReadAllText(stamp) == Hash(script)) return;
+        Write(table, script);
+    }
+
     /// <summary>Replaces the table with the rules for <paramref name="networks"/>.</summary>
     /// <exception cref="NetworkException">nft is missing or refused the rules.</exception>
-    public static void Apply(string table, IEnumerable<Network> networks)
+    public static void Apply(string table, IEnumerable<Network> networks) => Write(table, Script(table, networks));
+
+    private static string Hash(string script) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(script)));
+
+    private static void Write(string table, string text)
     {
         if (!File.Exists(NftPath)) throw new NetworkException($"{NftPath} is missing: install nftables (berth's network rules are written with it)");
-        var script = Encoding.UTF8.GetBytes(Script(table, networks));
+        var stamp = Path.Combine(StampDir, table);
+        if (File.Exists(stamp)) File.Delete(stamp);
+        var script = Encoding.UTF8.GetBytes(text);
         var (status, _, stderr) = ChildProcess.Run(NftPath, ["nft", "-f", "-"], ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], script, TimeSpan.FromSeconds(30));
         if (status is not { Exited: true, ExitCode: 0 })
             throw new NetworkException($"nft could not write berth's rules (table inet {table}): {Encoding.UTF8.GetString(stderr).Trim()}");
+        // A table deleted for good leaves no stamp behind.
+        if (!text.Contains('{', StringComparison.Ordinal)) return;
+        Directory.CreateDirectory(StampDir);
+        File.WriteAllText(stamp + ".tmp", Hash(text));
+        File.Move(stamp + ".tmp", stamp, overwrite: true);
     }
 }
