@@ -54,13 +54,7 @@ declare -A commands=(
 )
 names=(berth podman)
 log "measuring berth and podman: $rounds rounds of $per_round runs each"
-for ((round = 0; round < rounds; round++)); do
-    for ((i = 0; i < ${#names[@]}; i++)); do
-        name="${names[(round + i) % ${#names[@]}]}"
-        hyperfine -N --style none --warmup 1 --runs "$per_round" \
-            --export-json "$work/$name-$round.json" -n "$name" "${commands[$name]}" >/dev/null
-    done
-done
+hyperfine_rounds "$work" "$rounds" "$per_round" "${names[@]}"
 for name in "${names[@]}"; do
     pool_medians "$out/run-image-$name.json" "$work/$name"-*.json
 done

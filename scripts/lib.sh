@@ -15,8 +15,14 @@ BERTH_STATE="$BERTH_REPO/.state"
 # (chromium, CNI plugins...).
 # shellcheck disable=SC2034  # used by the scripts that source this file
 BERTH_BUILD_PACKAGES=(clang zlib1g-dev busybox-static libseccomp2)
+# Bridge networks (`berth run --network NAME`): the CNI plugins, nft for
+# berth's own rules, iptables for the plugins' (portmap, firewall), iproute2
+# for the tests' look at links.
 # shellcheck disable=SC2034
-BERTH_TEST_PACKAGES=(runc crun podman conmon uidmap docker-registry skopeo umoci apache2-utils)
+BERTH_NETWORK_PACKAGES=(containernetworking-plugins nftables iptables iproute2)
+# shellcheck disable=SC2034
+BERTH_TEST_PACKAGES=(runc crun podman conmon uidmap docker-registry skopeo umoci apache2-utils
+    "${BERTH_NETWORK_PACKAGES[@]}")
 # shellcheck disable=SC2034
 BERTH_BENCH_PACKAGES=(hyperfine jq util-linux procps)
 # Debian 12's PostgreSQL 15 (the `postgresql` package pulls in the current
@@ -79,6 +85,24 @@ bench_berth() {
     elif [[ "${PUBLISH:-0}" == 1 || ! -x "$BERTH_BIN" ]]; then
         publish_berth || die "publish of berth failed"
     fi
+}
+
+# hyperfine_rounds WORK ROUNDS PER_ROUND NAME...: the command of each NAME
+# (from the caller's associative array `commands`) in ROUNDS rounds of
+# PER_ROUND runs after one warm-up, the order rotating from round to round
+# (see bench/README.md for why); hyperfine's exports in WORK/NAME-ROUND.json.
+hyperfine_rounds() {
+    local work="$1" rounds="$2" per_round="$3" round i name
+    shift 3
+    local names=("$@")
+    for ((round = 0; round < rounds; round++)); do
+        for ((i = 0; i < ${#names[@]}; i++)); do
+            name="${names[(round + i) % ${#names[@]}]}"
+            # shellcheck disable=SC2154  # the caller's
+            hyperfine -N --style none --warmup 1 --runs "$per_round" \
+                --export-json "$work/$name-$round.json" -n "$name" "${commands[$name]}" >/dev/null
+        done
+    done
 }
 
 # pool_medians OUT PART.json...: every run's time from hyperfine exports, sorted,

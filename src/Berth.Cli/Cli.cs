@@ -54,6 +54,7 @@ public static class Cli
         ["stats"] = StatsCommand.Run,
         ["top"] = TopCommand.Run,
         ["system"] = SystemCommand.Run,
+        ["network"] = NetworkCommand.Run,
     };
 
     /// <summary>The entry point; returns the process exit status.</summary>
@@ -160,7 +161,8 @@ public static class Cli
         usage: berth [--root DIR] [--data-root DIR] [--log FILE] [--log-format text|json] [--debug] [--systemd-cgroup] COMMAND [flags] [args]
 
         images and containers (Docker's command line; data in --data-root, default /var/lib/berth):
-          run IMAGE [CMD...]   create and start a container (-d, -i, -t, --rm, --name, -e, -v, --memory, --cpus, ...)
+          run IMAGE [CMD...]   create and start a container (-d, -i, -t, --rm, --name, -e, -v, --memory, --cpus,
+                               --network none|host|NAME, -p [IP:]HOSTPORT:CTRPORT[/tcp|udp], ...)
           ps                   list containers (-a: stopped ones too, -q: ids only)
           logs CONTAINER       print a container's output (-f, --tail N, -t)
           stop CONTAINER...    stop containers (-t SECONDS before SIGKILL)
@@ -174,6 +176,7 @@ public static class Cli
           image                pull, push, load, import, save, unpack, ls, inspect, tag, rm, prune images
                                (also: pull, push, load, import, save, images, tag, rmi)
           system               df (disk usage), prune (stopped containers, unused image data), events
+          network              ls, create (--subnet, --gateway, --label), rm, inspect, prune bridge networks
 
         OCI runtime (runc's command line; state in --root, default /run/berth):
           create    create a container from a bundle (--bundle, --pid-file, --console-socket, --no-pivot, --no-new-keyring)

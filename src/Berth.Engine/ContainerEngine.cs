@@ -3,6 +3,7 @@ using System.Text;
 using Berth.Cgroups;
 using Berth.Images;
 using Berth.Linux;
+using Berth.Networking;
 using Berth.Runtime;
 using Berth.Runtime.Spec;
 
@@ -43,6 +44,7 @@ public sealed partial class ContainerEngine
         Containers = new ContainerStore(Path.Combine(options.DataRoot, "containers"));
         Events = new EventLog(Path.Combine(options.DataRoot, "events.jsonl"));
         Runtime = new ContainerRuntime(new RuntimeOptions { Root = options.RuntimeRoot, BerthPath = options.BerthPath, CgroupParent = options.CgroupParent });
+        Networks = new NetworkManager(Path.Combine(options.DataRoot, "networks"));
     }
 
     public EngineOptions Options { get; }
@@ -56,6 +58,9 @@ public sealed partial class ContainerEngine
     public EventLog Events { get; }
 
     public ContainerRuntime Runtime { get; }
+
+    /// <summary>The bridge networks and the containers on them (see docs/networking.md).</summary>
+    public NetworkManager Networks { get; }
 
     /// <summary>Where a container's root file system is mounted while it runs.</summary>
     public static string RootfsOf(string containerDir) => Path.Combine(containerDir, "bundle", "rootfs");
@@ -99,6 +104,18 @@ public sealed partial class ContainerEngine
             throw new EngineException($"image {options.Image}: {e.Message}", e);
         }
 
+        var ports = options.Ports.Select(PortMapping.Parse).ToList();
+        if (NetworkManager.IsBridge(options.Network))
+        {
+            try
+            {
+                Networks.Resolve(options.Network);
+                // Checked again when it starts; a port taken now fails the create rather than the start.
+                Networks.EnsurePortsFree(ports, IsLive);
+            }
+            catch (NetworkException e) { throw new EngineException(e.Message, e); }
+        }
+
         var id = ContainerStore.NewId();
         var hostname = options.Hostname ?? id[..12];
         var record = new ContainerRecord
@@ -126,6 +143,7 @@ public sealed partial class ContainerEngine
             Cpus = options.Cpus,
             PidsLimit = options.PidsLimit ?? DefaultSecurity.PidsLimit,
             Network = options.Network,
+            Ports = ports.Select(p => p.ToString()).ToList(),
             Binds = [.. options.Volumes],
             Tmpfs = [.. options.Tmpfs],
             ExposedPorts = [.. config.ExposedPorts],
@@ -326,6 +344,7 @@ public sealed partial class ContainerEngine
             catch (RuntimeException) { }
         }
         OverlayRootfs.Unmount(RootfsOf(Containers.Dir(record.Id)));
+        if (NetworkManager.IsBridge(record.Network)) DetachNetwork(record.Id);
         Containers.Remove(record.Id);
         Events.Append(new EngineEvent { Type = "container", Action = "destroy", Subject = record.Id, Name = record.Name, Image = record.Image });
     }
@@ -561,7 +580,8 @@ public sealed partial class ContainerEngine
         File.WriteAllText(Path.Combine(dir, "hosts"),
             "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + (record.Network == "host" ? "" : $"127.0.1.1\t{record.Hostname}\n"));
         // With its own network namespace a container cannot reach the host's loopback resolvers; its lo is its own.
-        var resolv = record.Network == "host" && File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "";
+        var resolv = record.Network == "host" && File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf")
+            : NetworkManager.IsBridge(record.Network) ? NetworkManager.ResolvConf() : "";
         File.WriteAllText(Path.Combine(dir, "resolv.conf"), resolv);
         Directory.CreateDirectory(Path.Combine(dir, "bundle", "rootfs"));
     }
@@ -623,7 +643,15 @@ public sealed partial class ContainerEngine
         if (o.Memory is { } m && m < 6 << 20) throw new EngineException($"--memory {m}: the minimum memory limit is 6 MiB");
         if (o.Cpus is { } c && (c <= 0 || c > Environment.ProcessorCount || double.IsNaN(c)))
             throw new EngineException($"--cpus {c.ToString(CultureInfo.InvariantCulture)}: give a number above 0 and at most {Environment.ProcessorCount} (the CPUs of this host)");
-        if (o.Network is not ("none" or "host")) throw new EngineException($"--network {o.Network}: only none and host are available");
+        if (NetworkManager.IsBridge(o.Network) && !NetworkManager.IsValidName(o.Network))
+            throw new EngineException($"--network {o.Network}: give none, host or a network's name");
+        if (o.Ports.Count > 0 && !NetworkManager.IsBridge(o.Network))
+            throw new EngineException($"-p needs a bridge network (--network {o.Network} has no ports of its own to publish); use --network {NetworkManager.DefaultNetwork} or another network");
+        foreach (var port in o.Ports)
+        {
+            try { PortMapping.Parse(port); }
+            catch (NetworkException e) { throw new EngineException(e.Message, e); }
+        }
         if (o.UserNamespace is not ("host" or "auto")) throw new EngineException($"--userns {o.UserNamespace}: only host and auto are available");
         if (o.Hostname is { } h && (h.Length is 0 or > 64 || !h.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '.')))
             throw new EngineException($"invalid hostname \"{h}\": at most 64 letters, digits, '-' and '.'");

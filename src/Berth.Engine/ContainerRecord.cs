@@ -58,7 +58,11 @@ public sealed class ContainerRecord
 
     public long? PidsLimit { get; init; }
 
+    /// <summary><c>none</c>, <c>host</c> or a bridge network's name.</summary>
     public string Network { get; init; } = "none";
+
+    /// <summary>Published ports, canonical (<c>127.0.0.1:8080:80/tcp</c>).</summary>
+    public List<string> Ports { get; init; } = [];
 
     public List<string> Binds { get; init; } = [];
 

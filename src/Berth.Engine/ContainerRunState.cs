@@ -34,6 +34,9 @@ public sealed class ContainerRunState
     /// <summary>Its health while it runs with a health check; null without one.</summary>
     public HealthState? Health { get; set; }
 
+    /// <summary>Its address on its bridge network while it runs (CIDR, <c>10.213.0.2/24</c>); null otherwise.</summary>
+    public string? IpAddress { get; set; }
+
     /// <summary>Why the container could not start or run, when it could not.</summary>
     public string? Error { get; set; }
 }

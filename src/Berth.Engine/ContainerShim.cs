@@ -284,6 +284,7 @@ public static class ContainerShim
         private WaitStatus? _status;
         private ProcessSpec? _process;
         private HealthProbe? _health;
+        private string? _address;
 
         /// <summary>
         /// The overlay of the image's snapshots; in a user namespace with the snapshots idmapped to the container's
@@ -405,6 +406,11 @@ public static class ContainerShim
                 _initPidfd = Pidfd.TryOpen(_initPid);
                 if (record.Network != "host") BringUpLoopback(_initPid);
                 Trace.Mark("shim: loopback up");
+                if (Berth.Networking.NetworkManager.IsBridge(record.Network))
+                {
+                    _address = engine.AttachNetwork(record, _initPid);
+                    Trace.Mark("shim: network attached");
+                }
             }
             finally
             {
@@ -460,6 +466,7 @@ public static class ContainerShim
             record.State.ExitCode = null;
             record.State.Error = null;
             record.State.OomKilled = false;
+            record.State.IpAddress = _address;
             record.State.Health = record.Healthcheck is null ? null : new HealthState();
             engine.Containers.Save(record);
             if (record.Healthcheck is { } settings && _process is not null) _health = new HealthProbe(engine, _id, settings, _process, dir);
@@ -545,12 +552,14 @@ public static class ContainerShim
             var oom = engine.Runtime.OomKills(_id) > 0;
             try { engine.Runtime.Delete(_id, force: true); }
             catch (RuntimeException) { }
+            ReleaseNetwork();
             record = engine.Containers.Load(_id);
             record.State.Status = ContainerStatus.Exited;
             record.State.ExitCode = exitCode;
             record.State.OomKilled = oom;
             record.State.FinishedAt = DateTimeOffset.UtcNow;
             record.State.Pid = 0;
+            record.State.IpAddress = null;
             if (record.State.Health is { } h && h.Status == HealthState.Starting) record.State.Health = null;
             engine.Containers.Save(record);
             if (oom) engine.Events.Append(new EngineEvent { Type = "container", Action = "oom", Subject = _id, Name = record.Name, Image = record.Image });
@@ -587,6 +596,15 @@ public static class ContainerShim
                 catch (RuntimeException) { }
             }
             Reap();
+            ReleaseNetwork();
+        }
+
+        /// <summary>CNI DEL once the init is gone (its network namespace with it); nothing for none and host.</summary>
+        private void ReleaseNetwork()
+        {
+            if (!Berth.Networking.NetworkManager.IsBridge(record.Network)) return;
+            engine.DetachNetwork(_id);
+            _address = null;
         }
 
         /// <summary>Reaps every child that has exited: the runtime's monitor, the init, health probes, orphans handed to us (a subreaper).</summary>

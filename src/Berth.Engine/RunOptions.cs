@@ -51,8 +51,14 @@ public sealed class RunOptions
 
     public RestartPolicy Restart { get; init; } = RestartPolicy.No;
 
-    /// <summary><c>none</c> (the default: a network namespace with only loopback) or <c>host</c>.</summary>
+    /// <summary>
+    /// <c>none</c> (the default: a network namespace with only loopback), <c>host</c>, or the name of a bridge network
+    /// (<c>berth</c>, the default one, is made on first use).
+    /// </summary>
     public string Network { get; init; } = "none";
+
+    /// <summary>Published ports, <c>[HOST-IP:]HOST-PORT:CONTAINER-PORT[/tcp|udp]</c> each (<c>-p</c>); a bridge network only.</summary>
+    public IReadOnlyList<string> Ports { get; init; } = [];
 
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 

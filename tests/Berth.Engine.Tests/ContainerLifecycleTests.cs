@@ -256,7 +256,8 @@ public sealed class ContainerLifecycleTests : IDisposable
     [InlineData("--restart", "sometimes", "invalid restart policy")]
     [InlineData("-v", "relative:/data", "host path must be absolute")]
     [InlineData("-v", "/tmp:/", "other than /")]
-    [InlineData("--network", "bridge", "only none and host")]
+    [InlineData("--network", "bridge", "network bridge not found")]
+    [InlineData("--network", "no/such", "give none, host or a network's name")]
     [InlineData("-w", "relative", "absolute path")]
     [InlineData("--stop-signal", "SIGNOPE", "--stop-signal")]
     public void Run_BadOption_IsRefusedBeforeAnythingIsMade(string flag, string value, string message)

@@ -74,7 +74,7 @@ public static class ContainerRunCommand
         .Flag("rm").Flag("interactive", "i").Flag("tty", "t").Flag("read-only")
         .Option("name").Option("env", "e").Option("env-file").Option("workdir", "w").Option("user", "u")
         .Option("memory", "m").Option("cpus").Option("pids-limit").Option("tmpfs").Option("volume", "v")
-        .Option("entrypoint").Option("restart").Option("network", "net").Option("userns").Option("hostname", "h").Option("label", "l")
+        .Option("entrypoint").Option("restart").Option("network", "net").Option("publish", "p").Option("userns").Option("hostname", "h").Option("label", "l")
         .Option("stop-signal").Option("stop-timeout").Option("pull")
         .Option("health-cmd").Option("health-interval").Option("health-timeout").Option("health-start-period").Option("health-retries").Flag("no-healthcheck");
 
@@ -126,6 +126,7 @@ public static class ContainerRunCommand
             Volumes = p.All("volume"),
             Restart = restart,
             Network = p.Get("network") ?? "none",
+            Ports = p.All("publish"),
             UserNamespace = p.Get("userns") ?? "host",
             Labels = labels,
             StopSignal = p.Get("stop-signal"),
