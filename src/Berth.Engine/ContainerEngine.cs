@@ -201,28 +201,11 @@ public sealed partial class ContainerEngine
     private int SpawnShim(string dir, string id, bool attach)
     {
         var (read, write) = Fd.Pipe();
-        var nulls = new List<int>();
         try
         {
-            for (var i = 0; i < 2; i++)
-            {
-                var n = Fd.Open("/dev/null", Fd.O_RDWR);
-                nulls.Add((int)n.DangerousGetHandle());
-                n.SetHandleAsInvalid();
-            }
-            var shimLog = Fd.Open(Path.Combine(dir, ContainerShim.LogFileOfShim), Fd.O_WRONLY | Fd.O_CREAT | Fd.O_APPEND, 0x1a4 /* 0644 */);
-            nulls.Add((int)shimLog.DangerousGetHandle());
-            shimLog.SetHandleAsInvalid();
-            var shim = Processes.Spawn(new SpawnOptions
-            {
-                Path = Options.BerthPath,
-                Args = ["berth", "__shim", Options.DataRoot, Options.RuntimeRoot, id, attach ? "attach" : "detached"],
-                Env = ShimEnvironment(),
-                NewSession = true,
-                Fds = new Dictionary<int, int> { [nulls[0]] = 0, [nulls[1]] = 1, [nulls[2]] = 2, [write] = ContainerShim.ResultFd },
-            });
-            // Reap the shim when it ends, for long-lived callers (the control plane); a CLI exits first.
-            new Thread(() => Processes.Wait(shim)) { IsBackground = true, Name = "berth-shim-reaper" }.Start();
+            using var devnull = Fd.Open("/dev/null", Fd.O_RDONLY);
+            using var shimLog = Fd.Open(Path.Combine(dir, ContainerShim.LogFileOfShim), Fd.O_WRONLY | Fd.O_CREAT | Fd.O_APPEND, 0x1a4 /* 0644 */);
+            ContainerShim.Spawn(Options, ShimEnvironment(), [id, attach ? "attach" : "detached"], (int)devnull.DangerousGetHandle(), (int)shimLog.DangerousGetHandle(), write);
             return read;
         }
         catch
@@ -233,7 +216,6 @@ public sealed partial class ContainerEngine
         finally
         {
             Fd.Close(write);
-            foreach (var n in nulls) Fd.Close(n);
         }
     }
 

@@ -40,6 +40,27 @@ public static class ContainerShim
     /// <summary>How long a start waits for the attach client that asked for it.</summary>
     private static readonly TimeSpan AttachWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Spawns <c>berth __shim DATA ROOT ARGS…</c> in a session of its own, with <paramref name="stdin"/> as its
+    /// descriptor 0, /dev/null as 1, <paramref name="stderr"/> as 2 and <paramref name="result"/> as
+    /// <see cref="ResultFd"/>; a thread reaps it when it ends (for long-lived callers: a CLI exits first). Returns its pid.
+    /// </summary>
+    /// <exception cref="LinuxException">The spawn failed.</exception>
+    internal static int Spawn(EngineOptions options, IReadOnlyList<string> env, IReadOnlyList<string> args, int stdin, int stderr, int result)
+    {
+        using var devnull = Fd.Open("/dev/null", Fd.O_WRONLY);
+        var pid = Processes.Spawn(new SpawnOptions
+        {
+            Path = options.BerthPath,
+            Args = ["berth", "__shim", options.DataRoot, options.RuntimeRoot, .. args],
+            Env = env,
+            NewSession = true,
+            Fds = new Dictionary<int, int> { [stdin] = 0, [(int)devnull.DangerousGetHandle()] = 1, [stderr] = 2, [result] = ResultFd },
+        });
+        new Thread(() => Processes.Wait(pid)) { IsBackground = true, Name = "berth-shim-reaper" }.Start();
+        return pid;
+    }
+
     /// <summary>Runs the shim; returns its exit code. <paramref name="waitAttach"/>: start the payload only once a client is attached.</summary>
     public static int Run(EngineOptions options, string id, bool waitAttach)
     {

@@ -28,23 +28,11 @@ internal sealed class ReadyShim : IDisposable
     {
         var (orderRead, orderWrite) = Fd.Pipe();
         var (resultRead, resultWrite) = Fd.Pipe();
-        // Its stdout and stderr are /dev/null until it knows its container (then stderr is the container's shim.log).
-        using var out1 = Fd.Open("/dev/null", Fd.O_WRONLY);
-        using var out2 = Fd.Open("/dev/null", Fd.O_WRONLY);
+        // Its stderr is /dev/null until it knows its container (then it is the container's shim.log).
+        using var devnull = Fd.Open("/dev/null", Fd.O_WRONLY);
         try
         {
-            var pid = Processes.Spawn(new SpawnOptions
-            {
-                Path = options.BerthPath,
-                Args = ["berth", "__shim", options.DataRoot, options.RuntimeRoot, "-", Mode],
-                Env = env,
-                NewSession = true,
-                Fds = new Dictionary<int, int>
-                {
-                    [orderRead] = 0, [(int)out1.DangerousGetHandle()] = 1, [(int)out2.DangerousGetHandle()] = 2, [resultWrite] = ContainerShim.ResultFd,
-                },
-            });
-            new Thread(() => Processes.Wait(pid)) { IsBackground = true, Name = "berth-shim-reaper" }.Start();
+            var pid = ContainerShim.Spawn(options, env, ["-", Mode], orderRead, (int)devnull.DangerousGetHandle(), resultWrite);
             return new ReadyShim(pid, orderWrite, resultRead);
         }
         catch
