@@ -160,7 +160,7 @@ public static class Cli
         usage: berth [--root DIR] [--data-root DIR] [--log FILE] [--log-format text|json] [--debug] [--systemd-cgroup] COMMAND [flags] [args]
 
         images and containers (Docker's command line; data in --data-root, default /var/lib/berth):
-          run IMAGE [CMD...]   create and start a container (-d, -i, -t, --rm, --name, -e, -v, --memory, --cpus, ...)
+          run IMAGE [CMD...]   create and start a container (-d, -i, -t, --rm, --name, -e, -v, --memory, --cpus, --security-opt seccomp=PATH|unconfined, ...)
           ps                   list containers (-a: stopped ones too, -q: ids only)
           logs CONTAINER       print a container's output (-f, --tail N, -t)
           stop CONTAINER...    stop containers (-t SECONDS before SIGKILL)
