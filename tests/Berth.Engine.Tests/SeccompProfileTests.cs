@@ -85,16 +85,6 @@ public sealed class SeccompProfileTests : IDisposable
     }
 
     [RequiresRootFact]
-    public void Run_OtherSecurityOption_IsAUsageError()
-    {
-        var result = _h.Run("run", "--rm", "--security-opt", "apparmor=unconfined", "busybox", "true");
-
-        Assert.Equal(125, result.ExitCode);
-        Assert.Contains("only seccomp=PATH or seccomp=unconfined", result.Stderr);
-        Assert.Empty(_h.ContainerDirs());
-    }
-
-    [RequiresRootFact]
     public void RunHelp_ShowsSecurityOpt()
     {
         Assert.Contains("--security-opt seccomp=PATH|unconfined", _h.Ok("run", "--help").Stdout);

@@ -33,6 +33,11 @@ public sealed class SeccompApiTests : HostTest
         Assert.Equal(7, container.GetProperty("exitCode").GetInt32());
         Assert.Equal("SCMP_ACT_ALLOW", container.GetProperty("seccompProfile").GetProperty("defaultAction").GetString());
         Assert.Equal("custom", Host.Engine.Inspect(container.Str("engineId")).Seccomp);
+
+        // "default" in the request overrides the template's profile with the engine's default, which allows mkdir.
+        var plain = (await mia.Launch(new { templateId = template.Id(), seccompProfile = "default" })).Str("id");
+        await HostHarness.WaitUntilAsync(async () => (await mia.Get($"api/v1/containers/{plain}")).Str("state") == "stopped", "the second container to stop");
+        Assert.Equal(0, (await mia.Get($"api/v1/containers/{plain}")).GetProperty("exitCode").GetInt32());
     }
 
     [Fact]
