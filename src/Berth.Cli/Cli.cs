@@ -162,7 +162,8 @@ public static class Cli
 
         images and containers (Docker's command line; data in --data-root, default /var/lib/berth):
           run IMAGE [CMD...]   create and start a container (-d, -i, -t, --rm, --name, -e, -v, --memory, --cpus,
-                               --network none|host|NAME, -p [IP:]HOSTPORT:CTRPORT[/tcp|udp], ...)
+                               --network none|host|NAME, -p [IP:]HOSTPORT:CTRPORT[/tcp|udp],
+                               --security-opt seccomp=PATH|unconfined, ...)
           ps                   list containers (-a: stopped ones too, -q: ids only)
           logs CONTAINER       print a container's output (-f, --tail N, -t)
           stop CONTAINER...    stop containers (-t SECONDS before SIGKILL)

@@ -84,6 +84,12 @@ public sealed partial class ContainerEngine
         ArgumentNullException.ThrowIfNull(options);
         Trace.Mark("engine: create");
         Validate(options);
+        (string Mode, Berth.Runtime.Spec.SeccompSpec? Profile) seccomp = options.SeccompProfile switch
+        {
+            null => (SeccompProfiles.Default, null),
+            SeccompProfiles.Unconfined => (SeccompProfiles.Unconfined, null),
+            var json => (SeccompProfiles.Custom, SeccompProfiles.Parse(json)),
+        };
         using var hold = HoldStore();
         var image = await ResolveImageAsync(options.Image, cancellationToken).ConfigureAwait(false);
         var config = image.Config;
@@ -150,6 +156,8 @@ public sealed partial class ContainerEngine
             Volumes = [.. config.Volumes],
             Labels = new Dictionary<string, string>(config.Labels.Concat(options.Labels).GroupBy(p => p.Key).Select(g => g.Last())),
             Healthcheck = Health(config.Healthcheck, options),
+            Seccomp = seccomp.Mode,
+            SeccompProfile = seccomp.Profile,
         };
         if (options.UserNamespace == "auto")
         {

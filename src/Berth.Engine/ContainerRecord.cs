@@ -77,6 +77,15 @@ public sealed class ContainerRecord
     /// <summary>The host ids of its user namespace (<c>--userns auto</c>); null when it shares the host's.</summary>
     public UserNamespaceRange? UserNamespace { get; set; }
 
+    /// <summary>
+    /// <see cref="SeccompProfiles.Default"/>, <see cref="SeccompProfiles.Unconfined"/> or
+    /// <see cref="SeccompProfiles.Custom"/> (then <see cref="SeccompProfile"/> is the profile).
+    /// </summary>
+    public string Seccomp { get; init; } = SeccompProfiles.Default;
+
+    /// <summary>The user's profile when <see cref="Seccomp"/> is <see cref="SeccompProfiles.Custom"/>.</summary>
+    public Berth.Runtime.Spec.SeccompSpec? SeccompProfile { get; init; }
+
     /// <summary>How its health is probed; null when it is not.</summary>
     public HealthSettings? Healthcheck { get; init; }
 

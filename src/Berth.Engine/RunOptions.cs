@@ -86,4 +86,11 @@ public sealed class RunOptions
     /// <c>--userns auto</c>.
     /// </summary>
     public string UserNamespace { get; init; } = "host";
+
+    /// <summary>
+    /// The seccomp filter: null for the engine's default profile (<see cref="DefaultSecurity.Seccomp"/>),
+    /// <c>unconfined</c> for none, or a profile as JSON text in the runtime spec's <c>linux.seccomp</c> form
+    /// (<see cref="SeccompProfiles.Parse"/>).
+    /// </summary>
+    public string? SeccompProfile { get; init; }
 }

@@ -86,7 +86,12 @@ public static class SpecBuilder
                 UidMappings = record.UserNamespace is { } u ? [new IdMappingSpec { ContainerID = 0, HostID = u.HostUid, Size = u.Size }] : null,
                 GidMappings = record.UserNamespace is { } g ? [new IdMappingSpec { ContainerID = 0, HostID = g.HostGid, Size = g.Size }] : null,
                 Resources = resources,
-                Seccomp = DefaultSecurity.Seccomp(),
+                Seccomp = record.Seccomp switch
+                {
+                    SeccompProfiles.Unconfined => null,
+                    SeccompProfiles.Custom => record.SeccompProfile ?? throw new EngineException($"container {record.Name}: its record has a custom seccomp profile but no profile"),
+                    _ => DefaultSecurity.Seccomp(),
+                },
                 MaskedPaths = [.. DefaultSecurity.MaskedPaths],
                 ReadonlyPaths = [.. DefaultSecurity.ReadonlyPaths],
             },

@@ -260,6 +260,8 @@ public sealed class ContainerLifecycleTests : IDisposable
     [InlineData("--network", "no/such", "give none, host or a network's name")]
     [InlineData("-w", "relative", "absolute path")]
     [InlineData("--stop-signal", "SIGNOPE", "--stop-signal")]
+    [InlineData("--security-opt", "apparmor=unconfined", "only seccomp=PATH or seccomp=unconfined")]
+    [InlineData("--security-opt", "seccomp=/no/such/profile.json", "seccomp=/no/such/profile.json")]
     public void Run_BadOption_IsRefusedBeforeAnythingIsMade(string flag, string value, string message)
     {
         var result = _h.Run("run", "--rm", flag, value, "busybox", "true");

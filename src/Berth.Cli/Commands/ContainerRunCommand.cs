@@ -75,7 +75,7 @@ public static class ContainerRunCommand
         .Option("name").Option("env", "e").Option("env-file").Option("workdir", "w").Option("user", "u")
         .Option("memory", "m").Option("cpus").Option("pids-limit").Option("tmpfs").Option("volume", "v")
         .Option("entrypoint").Option("restart").Option("network", "net").Option("publish", "p").Option("userns").Option("hostname", "h").Option("label", "l")
-        .Option("stop-signal").Option("stop-timeout").Option("pull")
+        .Option("stop-signal").Option("stop-timeout").Option("pull").Option("security-opt")
         .Option("health-cmd").Option("health-interval").Option("health-timeout").Option("health-start-period").Option("health-retries").Flag("no-healthcheck");
 
     /// <summary>Reads the parsed flags into <see cref="RunOptions"/>; checks what the command line alone can tell.</summary>
@@ -137,7 +137,37 @@ public static class ContainerRunCommand
             HealthStartPeriod = p.Get("health-start-period") is { } hs ? Display.ParseDuration(hs, "--health-start-period") : null,
             HealthRetries = Whole(p, "health-retries"),
             NoHealthcheck = p.Has("no-healthcheck"),
+            SeccompProfile = Seccomp(p.All("security-opt")),
         };
+    }
+
+    /// <summary>
+    /// <c>--security-opt seccomp=PATH|unconfined</c>, as Docker's: the profile file is read here (the engine checks
+    /// it); null when none is given. Docker's other security options (AppArmor, SELinux labels,
+    /// <c>no-new-privileges</c>) are refused rather than ignored.
+    /// </summary>
+    private static string? Seccomp(IReadOnlyList<string> options)
+    {
+        string? profile = null;
+        foreach (var option in options)
+        {
+            var eq = option.IndexOf('=', StringComparison.Ordinal);
+            var (key, value) = eq < 0 ? (option, "") : (option[..eq], option[(eq + 1)..]);
+            if (key != "seccomp")
+                throw new UsageException($"run: --security-opt \"{option}\": only seccomp=PATH or seccomp=unconfined is supported");
+            if (value.Length == 0) throw new UsageException("run: --security-opt seccomp= needs a profile file or unconfined");
+            if (value == SeccompProfiles.Unconfined)
+            {
+                profile = value;
+                continue;
+            }
+            try { profile = File.ReadAllText(value); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"run: --security-opt seccomp={value}: {e.Message}");
+            }
+        }
+        return profile;
     }
 
     /// <summary>

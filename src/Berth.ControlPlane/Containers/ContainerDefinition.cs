@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Berth.Data.Entities;
 
 namespace Berth.ControlPlane.Containers;
@@ -35,6 +36,12 @@ public class ContainerDefinition
     /// <summary><c>auto</c> (a user namespace of its own; the default of <c>Berth:DefaultUserNamespace</c>) or <c>host</c>.</summary>
     public string? UserNamespace { get; set; }
 
+    /// <summary>
+    /// The seccomp filter: left out (or <c>default</c>) for the engine's default profile, <c>unconfined</c> for
+    /// none, or a profile object in the runtime spec's <c>linux.seccomp</c> form.
+    /// </summary>
+    public JsonElement? SeccompProfile { get; set; }
+
     /// <summary>The definition as a spec: fields left null stay null (defaults apply at launch), lists and maps empty.</summary>
     public ContainerSpec ToSpec() => new()
     {
@@ -51,6 +58,7 @@ public class ContainerDefinition
         TtlSeconds = TtlSeconds,
         IdleStopSeconds = IdleStopSeconds,
         UserNamespace = UserNamespace,
+        SeccompProfile = SeccompProfile is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } profile ? profile.Clone() : null,
     };
 
     /// <summary>Copies the fields of <paramref name="spec"/> into this definition.</summary>
@@ -70,5 +78,6 @@ public class ContainerDefinition
         TtlSeconds = spec.TtlSeconds;
         IdleStopSeconds = spec.IdleStopSeconds;
         UserNamespace = spec.UserNamespace;
+        SeccompProfile = spec.SeccompProfile;
     }
 }

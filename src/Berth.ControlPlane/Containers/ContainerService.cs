@@ -318,6 +318,7 @@ public sealed class ContainerService(
             TtlSeconds = r.TtlSeconds ?? template?.TtlSeconds,
             IdleStopSeconds = r.IdleStopSeconds ?? template?.IdleStopSeconds,
             UserNamespace = r.UserNamespace ?? template?.UserNamespace ?? o.DefaultUserNamespace,
+            SeccompProfile = r.SeccompProfile is { ValueKind: not (System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) } seccomp ? seccomp.Clone() : template?.SeccompProfile,
         };
     }
 

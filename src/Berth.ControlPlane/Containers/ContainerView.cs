@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Berth.Data.Entities;
 
 namespace Berth.ControlPlane.Containers;
@@ -7,7 +8,7 @@ public sealed record ContainerView(
     Guid Id, string Name, Guid TeamId, string Team, Guid OwnerId, string Owner, string Node, string Image,
     IReadOnlyList<string> Command, IReadOnlyDictionary<string, string> Env, long? MemoryBytes, double? Cpus, long? PidsLimit,
     IReadOnlyList<string> Mounts, string RestartPolicy, int? MaxRetries, HealthCheckSpec? HealthCheck, int? TtlSeconds, int? IdleStopSeconds,
-    string? UserNamespace, string State, string DesiredState, int? ExitCode, string? Error, string? Health, int RestartCount, string? EngineId,
+    string? UserNamespace, JsonElement? SeccompProfile, string State, string DesiredState, int? ExitCode, string? Error, string? Health, int RestartCount, string? EngineId,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? ExpiresAt, Guid? TemplateId)
 {
     public static ContainerView From(Container c, string team, string owner)
@@ -15,7 +16,7 @@ public sealed record ContainerView(
         ArgumentNullException.ThrowIfNull(c);
         var s = c.Spec;
         return new ContainerView(c.Id, c.Name, c.TeamId, team, c.OwnerId, owner, c.NodeId, s.Image, s.Command, s.Env, s.MemoryBytes, s.Cpus, s.PidsLimit,
-            s.Mounts, s.RestartPolicy, s.MaxRetries, s.HealthCheck, s.TtlSeconds, s.IdleStopSeconds, s.UserNamespace, c.State, c.Desired.ToString().ToLowerInvariant(),
+            s.Mounts, s.RestartPolicy, s.MaxRetries, s.HealthCheck, s.TtlSeconds, s.IdleStopSeconds, s.UserNamespace, s.SeccompProfile, c.State, c.Desired.ToString().ToLowerInvariant(),
             c.LastExitCode, c.LastError, c.Health, c.RestartCount, c.EngineId, c.CreatedAt, c.StartedAt, c.FinishedAt, c.ExpiresAt, c.TemplateId);
     }
 }

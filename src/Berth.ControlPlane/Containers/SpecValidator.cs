@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Berth.Engine;
 using Berth.Data.Entities;
 
 namespace Berth.ControlPlane.Containers;
@@ -60,6 +62,42 @@ public static partial class SpecValidator
         if (spec.HealthCheck is { } h) CheckHealth(h);
         if (spec.UserNamespace is not (null or "auto" or "host"))
             throw ControlPlaneException.Invalid($"userNamespace \"{spec.UserNamespace}\" is not valid: use auto or host");
+        if (spec.SeccompProfile is { } seccomp) CheckSeccomp(seccomp);
+    }
+
+    /// <summary>The largest seccomp profile taken, as JSON text (Docker's default profile is about 20 KB).</summary>
+    public const int MaxSeccompProfileLength = 256 * 1024;
+
+    /// <summary>
+    /// What the engine takes for a definition's <see cref="ContainerSpec.SeccompProfile"/>
+    /// (<see cref="RunOptions.SeccompProfile"/>): null for the default profile, <c>unconfined</c>, or the profile's JSON text.
+    /// </summary>
+    public static string? SeccompOption(JsonElement? profile) => profile switch
+    {
+        { ValueKind: JsonValueKind.String } s when s.GetString() == SeccompProfiles.Unconfined => SeccompProfiles.Unconfined,
+        { ValueKind: JsonValueKind.Object } o => o.GetRawText(),
+        _ => null,
+    };
+
+    private static void CheckSeccomp(JsonElement profile)
+    {
+        switch (profile.ValueKind)
+        {
+            case JsonValueKind.Null or JsonValueKind.Undefined:
+                return;
+            case JsonValueKind.String when profile.GetString() is SeccompProfiles.Unconfined or SeccompProfiles.Default:
+                return;
+            case JsonValueKind.Object:
+                var json = profile.GetRawText();
+                if (json.Length > MaxSeccompProfileLength)
+                    throw ControlPlaneException.Invalid(string.Create(CultureInfo.InvariantCulture, $"seccompProfile is larger than {MaxSeccompProfileLength} bytes"));
+                // The engine's own check, as a launch would meet it, so that a bad profile is refused before anything is written.
+                try { SeccompProfiles.Parse(json); }
+                catch (EngineException e) { throw ControlPlaneException.Invalid($"seccompProfile: {e.Message}"); }
+                return;
+            default:
+                throw ControlPlaneException.Invalid($"seccompProfile {profile.GetRawText()} is not valid: use \"unconfined\", \"default\" or a profile object");
+        }
     }
 
     /// <summary>The mounts of host folders (only admins may ask for them).</summary>

@@ -244,6 +244,7 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
             NoHealthcheck = health is null,
             // A definition saved before the field existed launches as it always did.
             UserNamespace = s.UserNamespace ?? "host",
+            SeccompProfile = SpecValidator.SeccompOption(s.SeccompProfile),
         };
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Berth.Data.Entities;
 
 /// <summary>
@@ -40,4 +42,10 @@ public sealed record ContainerSpec
     /// Null in definitions saved before the field existed: the control plane's default applies at launch.
     /// </summary>
     public string? UserNamespace { get; init; }
+
+    /// <summary>
+    /// The seccomp filter: null for the engine's default profile, the string <c>unconfined</c> for none, or an
+    /// object, a profile in the runtime spec's <c>linux.seccomp</c> form. Kept as the JSON it was given in.
+    /// </summary>
+    public JsonElement? SeccompProfile { get; init; }
 }

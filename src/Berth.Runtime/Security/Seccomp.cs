@@ -121,6 +121,17 @@ public static class Seccomp
     }
 
     /// <summary>
+    /// Whether libseccomp knows <paramref name="name"/> as a system call on any architecture (the filter skips a
+    /// name it does not know, as runc does, so that one profile serves several architectures; a caller that wants
+    /// typos refused asks here). Loads libseccomp.
+    /// </summary>
+    public static bool IsKnownSyscall(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return LibSeccomp.seccomp_syscall_resolve_name(name) != LibSeccomp.NR_SCMP_ERROR;
+    }
+
+    /// <summary>
     /// Loads libseccomp into the process now, while the host's root is still the root: the library is resolved on
     /// first call, and <see cref="Load"/> runs after pivot_root (or after joining a container's mount namespace),
     /// where the container's file system usually has no libseccomp.

@@ -34,6 +34,60 @@ public static class SpecReader
         return Resources(doc.RootElement, "resources");
     }
 
+    /// <summary>
+    /// Parses a seccomp profile on its own: the <c>linux.seccomp</c> object of a config, as a user hands it to the
+    /// engine (<c>--security-opt seccomp=FILE</c>). Stricter than a config: a field this reader does not know is
+    /// refused rather than ignored, since a profile that silently loses a rule is looser than its author meant;
+    /// <c>comment</c> (Docker's profile files) is accepted and dropped. Validate the result with
+    /// <see cref="Security.Seccomp.Validate"/>.
+    /// </summary>
+    /// <exception cref="RuntimeException">Malformed JSON, a mistyped field, or an unknown or unsupported field, named by its path.</exception>
+    public static SeccompSpec ReadSeccompProfile(ReadOnlyMemory<byte> json, string what)
+    {
+        using var doc = Parse(json, what);
+        var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new RuntimeException($"{what}: the profile must be a JSON object");
+        CheckProfileFields(root, what);
+        return Seccomp(root, what);
+    }
+
+    private static readonly string[] ProfileFields = ["defaultAction", "defaultErrnoRet", "architectures", "flags", "syscalls", "comment"];
+    private static readonly string[] RuleFields = ["names", "action", "errnoRet", "args", "comment"];
+    private static readonly string[] ArgFields = ["index", "value", "valueTwo", "op"];
+
+    private static void CheckProfileFields(JsonElement root, string what)
+    {
+        static void Check(JsonElement obj, string path, string[] known)
+        {
+            if (obj.ValueKind != JsonValueKind.Object) return;
+            foreach (var p in obj.EnumerateObject())
+            {
+                if (known.Contains(p.Name, StringComparer.Ordinal)) continue;
+                var why = p.Name switch
+                {
+                    "archMap" => "Docker's archMap is not supported: list the architectures in \"architectures\"",
+                    "includes" or "excludes" => $"Docker's {p.Name} (rules by architecture, capability or kernel) is not supported: keep only the rules that apply",
+                    "name" => "use \"names\", a list",
+                    "listenerPath" or "listenerMetadata" => "a seccomp agent is not available to engine containers",
+                    _ => "unknown field",
+                };
+                throw new RuntimeException($"{path}.{p.Name}: {why}");
+            }
+        }
+
+        Check(root, what, ProfileFields);
+        if (!root.TryGetProperty("syscalls", out var rules) || rules.ValueKind != JsonValueKind.Array) return;
+        var i = 0;
+        foreach (var rule in rules.EnumerateArray())
+        {
+            var path = $"{what}.syscalls[{i++}]";
+            Check(rule, path, RuleFields);
+            if (rule.ValueKind != JsonValueKind.Object || !rule.TryGetProperty("args", out var args) || args.ValueKind != JsonValueKind.Array) continue;
+            var a = 0;
+            foreach (var arg in args.EnumerateArray()) Check(arg, $"{path}.args[{a++}]", ArgFields);
+        }
+    }
+
     internal static JsonDocument Parse(ReadOnlyMemory<byte> json, string what)
     {
         // JsonDocument only checks UTF-8 when a string is read, and then throws InvalidOperationException.

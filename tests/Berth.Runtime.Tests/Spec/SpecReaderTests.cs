@@ -97,6 +97,36 @@ public sealed class SpecReaderTests
     }
 
     [Fact]
+    public void ReadSeccompProfile_DockerStyleWithComments_ReadsRulesAndDropsComments()
+    {
+        var s = SpecReader.ReadSeccompProfile(Encoding.UTF8.GetBytes("""
+            {"comment": "c", "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "architectures": ["SCMP_ARCH_X86_64"], "flags": ["SECCOMP_FILTER_FLAG_LOG"],
+             "syscalls": [{"comment": "r", "names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 8, "valueTwo": 0, "op": "SCMP_CMP_EQ"}]}]}
+            """), "profile");
+
+        Assert.Equal("SCMP_ACT_ERRNO", s.DefaultAction);
+        Assert.Equal(38u, s.DefaultErrnoRet);
+        Assert.Equal(["SCMP_ARCH_X86_64"], s.Architectures!);
+        Assert.Equal(["SECCOMP_FILTER_FLAG_LOG"], s.Flags!);
+        var rule = Assert.Single(s.Syscalls!);
+        Assert.Equal(["personality"], rule.Names);
+        Assert.Equal(8ul, Assert.Single(rule.Args!).Value);
+    }
+
+    [Theory]
+    [InlineData("""{"defaultAction": "SCMP_ACT_ALLOW", "archMap": []}""", "profile.archMap: Docker's archMap is not supported")]
+    [InlineData("""{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "excludes": {}}]}""", "profile.syscalls[0].excludes: Docker's excludes")]
+    [InlineData("""{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"name": "mkdir", "action": "SCMP_ACT_ERRNO"}]}""", "profile.syscalls[0].name: use \"names\"")]
+    [InlineData("""{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "valu": 1, "op": "SCMP_CMP_EQ"}]}]}""", "profile.syscalls[0].args[0].valu: unknown field")]
+    [InlineData("""{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock"}""", "profile.listenerPath: a seccomp agent is not available")]
+    [InlineData("""["SCMP_ACT_ALLOW"]""", "profile: the profile must be a JSON object")]
+    public void ReadSeccompProfile_UnknownOrUnsupportedField_IsRefusedByPath(string json, string expected)
+    {
+        var e = Assert.Throws<RuntimeException>(() => SpecReader.ReadSeccompProfile(Encoding.UTF8.GetBytes(json), "profile"));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
     public void ReadSpec_MutatedDocuments_OnlyEverThrowRuntimeException()
     {
         // A small fuzzer: flip, drop and duplicate bytes of a valid config; the reader and the validator must
