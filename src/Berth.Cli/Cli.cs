@@ -111,8 +111,18 @@ public static class Cli
         }
         catch (HelpRequestedException h)
         {
-            var line = Usage.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith(h.Verb + " ", StringComparison.Ordinal));
-            Console.Out.WriteLine($"usage: berth [global flags] {h.Verb} [flags] ...\n{line?.Trim()}\nsee docs/runtime.md for every flag");
+            // The verb's entry in the usage, with the lines that continue it (indented deeper than the verb).
+            var lines = Usage.Split('\n');
+            var at = Array.FindIndex(lines, l => l.TrimStart().StartsWith(h.Verb + " ", StringComparison.Ordinal));
+            var entry = new List<string>();
+            if (at >= 0)
+            {
+                var indent = lines[at].Length - lines[at].TrimStart().Length;
+                entry.Add(lines[at].Trim());
+                for (var k = at + 1; k < lines.Length && lines[k].Length - lines[k].TrimStart().Length > indent + 4 && lines[k].Trim().Length > 0; k++)
+                    entry.Add("    " + lines[k].Trim());
+            }
+            Console.Out.WriteLine($"usage: berth [global flags] {h.Verb} [flags] ...\n{string.Join('\n', entry)}\nsee docs/runtime.md for every flag");
             return 0;
         }
         catch (Exception e) when (e is UsageException or RuntimeException or LinuxException or CgroupException or Berth.Engine.EngineException or Berth.Images.ImageException
