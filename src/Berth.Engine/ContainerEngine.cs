@@ -568,7 +568,7 @@ public sealed partial class ContainerEngine
     {
         File.WriteAllText(Path.Combine(dir, "hostname"), record.Hostname + "\n");
         File.WriteAllText(Path.Combine(dir, "hosts"),
-            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + (record.Network == "host" ? "" : $"127.0.1.1\t{record.Hostname}\n"));
+            NetworkManager.LoopbackHosts + (record.Network == "host" ? "" : $"127.0.1.1\t{record.Hostname}\n"));
         // With its own network namespace a container cannot reach the host's loopback resolvers; its lo is its own.
         var resolv = record.Network == "host" && File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf")
             : NetworkManager.IsBridge(record.Network) ? NetworkManager.ResolvConf() : "";

@@ -371,6 +371,9 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
         return new JsonObject { ["cniVersion"] = "1.0.0", ["name"] = network.Name, ["plugins"] = plugins };
     }
 
+    /// <summary>The lines every container's /etc/hosts starts with: the loopback names.</summary>
+    public const string LoopbackHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+
     /// <summary>
     /// Rewrites the hosts file of every container on the network: its own address under its hostname and name, and
     /// every other container's under its name. Written in place (same inode), as the file is bind-mounted into running
@@ -382,7 +385,7 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
         foreach (var self in members)
         {
             if (self.HostsFile is not { } path || !File.Exists(path)) continue;
-            var text = new StringBuilder("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+            var text = new StringBuilder(LoopbackHosts);
             text.Append(self.Ip).Append('\t').Append(self.Hostname);
             if (self.Name.Length > 0 && self.Name != self.Hostname) text.Append(' ').Append(self.Name);
             text.Append('\n');
