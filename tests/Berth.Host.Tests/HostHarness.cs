@@ -112,6 +112,18 @@ public sealed class HostHarness : IAsyncDisposable
         App = null;
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> with the services of a host that is built but not started (while the host is
+    /// stopped): jobs can be run by hand with no background worker (event ingestor, supervisor) going meanwhile.
+    /// </summary>
+    public async Task WithServicesAsync(Func<IServiceProvider, Task> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (App is not null) throw new InvalidOperationException("the host is running");
+        await using var app = BerthHost.Build([], b => b.Configuration.AddInMemoryCollection(_settings));
+        await work(app.Services);
+    }
+
     public HttpClient Anonymous() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
     /// <summary>A client signed in as <paramref name="username"/> with an API token.</summary>

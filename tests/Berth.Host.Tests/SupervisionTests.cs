@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Berth.ControlPlane.Jobs;
 using Berth.Engine;
 using Berth.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Berth.Host.Tests;
 
@@ -36,6 +38,32 @@ public sealed class SupervisionTests
         Assert.Equal(137, run.GetProperty("exitCode").GetInt32());
         Assert.Equal(9, run.GetProperty("signal").GetInt32());
         Assert.Single((await client.Get($"api/v1/containers/{containers["keeps-running"].Str("id")}/runs")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Restart_OldExitReadAfterTheNextStartWasRecorded_NextRunStaysOpen()
+    {
+        await using var host = await HostHarness.StartAsync();
+        string id;
+        using (var admin = await host.AdminAsync())
+        {
+            id = (await admin.Launch(new { image = "busybox", command = new[] { "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done" } })).Str("id");
+            await host.StopHostAsync();
+        }
+
+        // The restart job runs with no event ingestor going: the old process's exit (code 0, from its TERM trap) is in
+        // the node's journal, and is read only after the job recorded the next start.
+        await host.WithServicesAsync(s => s.GetRequiredService<ContainerJobs>().RestartAsync(Guid.Parse(id), null, CancellationToken.None));
+        await host.StartHostAsync();
+
+        await using (var db = host.NewDb())
+            await HostHarness.WaitUntilAsync(() => db.Events.AnyAsync(e => e.ContainerId == Guid.Parse(id) && e.Action == "die"), "the old exit to be read");
+        using var client = await host.AdminAsync();
+        var runs = (await client.Get($"api/v1/containers/{id}/runs")).EnumerateArray().ToList();
+        Assert.Equal(2, runs.Count);
+        Assert.Equal(JsonValueKind.Null, runs[0].GetProperty("endedAt").ValueKind);
+        Assert.Equal(("restart", 0), (runs[1].Str("reason"), runs[1].GetProperty("exitCode").GetInt32()));
+        Assert.Equal("running", (await client.Get($"api/v1/containers/{id}")).Str("state"));
     }
 
     [Fact]

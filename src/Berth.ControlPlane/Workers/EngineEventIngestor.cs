@@ -165,8 +165,11 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
                 db.Events.Add(RunBook.Event(c, "oom", "killed by the kernel's OOM killer (memory limit reached)", time: e.Time));
                 break;
             case "die":
-                runs.Close(c.Id, e.Time, e.ExitCode, oom.Contains(c.Id), c.StopReason ?? "exited");
                 db.Events.Add(RunBook.Event(c, "die", $"exit code {e.ExitCode}", time: e.Time));
+                // An exit from before the container's last start is an earlier run's, read late: the job that stopped it
+                // (a restart's first half) recorded that end, and the run open now, like the state, is the next one's.
+                if (c.StartedAt is { } lastStart && e.Time < lastStart) return;
+                runs.Close(c.Id, e.Time, e.ExitCode, oom.Contains(c.Id), c.StopReason ?? "exited");
                 c.LastExitCode = e.ExitCode;
                 c.FinishedAt = e.Time;
                 if (c.State is ContainerState.Running or ContainerState.Restarting or ContainerState.Pending) c.State = ContainerState.Stopped;
