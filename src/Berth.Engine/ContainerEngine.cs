@@ -164,7 +164,7 @@ public sealed partial class ContainerEngine
             // The range is chosen and the record written under one lock, so two creates never take the same one.
             using (FileLock.Take(Path.Combine(Containers.Root, ".userns.lock"), StoreLockTimeout))
             {
-                record.UserNamespace = UserNamespacePool.FromHost().Allocate(Containers.List().Select(c => c.UserNamespace).OfType<UserNamespaceRange>());
+                record.UserNamespace = UserNamespacePool.FromHost().Allocate(Containers.UserNamespacesInUse());
                 Containers.Add(record, dir => WriteEtcFiles(dir, record));
             }
         }

@@ -10,6 +10,8 @@ namespace Berth.Engine;
 /// Names are indexed by symbolic links <c>DATA/containers/.names/NAME → ID</c>, so that finding a container by id or
 /// name reads one record, not all of them. A link counts only while the record it points to has that name: one left
 /// by a crash part-way through an add or a remove is ignored, and replaced by the next add of the name.
+/// The user-namespace slices held by containers (<c>--userns auto</c>) are indexed the same way, by empty files
+/// <c>DATA/containers/.userns/HOSTUID.ID</c>: handing out a slice reads one folder, not every record.
 /// </summary>
 public sealed class ContainerStore
 {
@@ -32,6 +34,8 @@ public sealed class ContainerStore
     public string Dir(string id) => Path.Combine(Root, id);
 
     private string NamesDir => Path.Combine(Root, ".names");
+
+    private string SlicesDir => Path.Combine(Root, ".userns");
 
     private string LockPath => Path.Combine(Root, ".lock");
 
@@ -62,6 +66,12 @@ public sealed class ContainerStore
             var link = Path.Combine(NamesDir, record.Name);
             File.Delete(link);
             File.CreateSymbolicLink(link, record.Id);
+            var slice = record.UserNamespace is { } range ? SliceEntry(range.HostUid, record.Id) : null;
+            if (slice is not null)
+            {
+                EnsureSliceIndex();
+                File.Create(slice).Dispose();
+            }
             Directory.CreateDirectory(Dir(record.Id));
             try
             {
@@ -72,6 +82,7 @@ public sealed class ContainerStore
             {
                 Directory.Delete(Dir(record.Id), recursive: true);
                 File.Delete(link);
+                if (slice is not null) File.Delete(slice);
                 throw;
             }
         }
@@ -188,6 +199,48 @@ public sealed class ContainerStore
         Directory.Move(building, NamesDir);
     }
 
+    /// <summary>
+    /// The host uids at which containers' user-namespace slices start, by the index (built from the records the first
+    /// time). An entry whose container is gone (a crash part-way through an add or a remove) is dropped.
+    /// </summary>
+    public IReadOnlySet<uint> UserNamespacesInUse()
+    {
+        using (FileLock.Take(LockPath, LockTimeout))
+        {
+            EnsureSliceIndex();
+            var ids = Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(IsId).ToHashSet(StringComparer.Ordinal);
+            var used = new HashSet<uint>();
+            foreach (var entry in Directory.EnumerateFiles(SlicesDir))
+            {
+                var name = Path.GetFileName(entry);
+                var dot = name.IndexOf('.', StringComparison.Ordinal);
+                if (dot > 0 && uint.TryParse(name.AsSpan(0, dot), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var uid)
+                    && ids.Contains(name[(dot + 1)..]))
+                    used.Add(uid);
+                else
+                    File.Delete(entry);
+            }
+            return used;
+        }
+    }
+
+    private string SliceEntry(uint hostUid, string id) => Path.Combine(SlicesDir, hostUid.ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + id);
+
+    /// <summary>Builds the slice index from the records when the store has none yet (under the store's lock).</summary>
+    private void EnsureSliceIndex()
+    {
+        if (Directory.Exists(SlicesDir)) return;
+        var building = SlicesDir + ".building";
+        if (Directory.Exists(building)) Directory.Delete(building, recursive: true);
+        Directory.CreateDirectory(building);
+        foreach (var c in List())
+        {
+            if (c.UserNamespace is { } range)
+                File.Create(Path.Combine(building, Path.GetFileName(SliceEntry(range.HostUid, c.Id)))).Dispose();
+        }
+        Directory.Move(building, SlicesDir);
+    }
+
     /// <summary>Like <see cref="Find"/>, null when nothing matches.</summary>
     public ContainerRecord? TryFind(string nameOrId)
     {
@@ -200,15 +253,16 @@ public sealed class ContainerStore
     {
         using (FileLock.Take(LockPath, LockTimeout))
         {
-            var name = TryLoad(id)?.Name;
+            var record = TryLoad(id);
             // Renamed away first: a half-removed container is never listed.
             var trash = Path.Combine(Root, ".removing-" + id);
             try { Directory.Move(Dir(id), trash); }
             catch (DirectoryNotFoundException) { return; }
-            if (name is not null)
+            if (record is not null)
             {
-                var link = Path.Combine(NamesDir, name);
+                var link = Path.Combine(NamesDir, record.Name);
                 if (new FileInfo(link).LinkTarget == id) File.Delete(link);
+                if (record.UserNamespace is { } range) File.Delete(SliceEntry(range.HostUid, id));
             }
             Directory.Delete(trash, recursive: true);
         }

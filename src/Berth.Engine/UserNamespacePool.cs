@@ -41,11 +41,21 @@ public sealed class UserNamespacePool
         return new UserNamespacePool(u.Value.Start, g.Value.Start, Math.Min(u.Value.Count, g.Value.Count) / SliceSize);
     }
 
-    /// <summary>The first slice no one in <paramref name="taken"/> holds.</summary>
+    /// <summary>
+    /// The first slice that none of the ranges starting at <paramref name="taken"/> (host uids, a slice long each)
+    /// overlaps; a range given out under another pool (the berth entry of /etc/subuid changed since) counts wherever it falls.
+    /// </summary>
     /// <exception cref="EngineException">Every slice is taken.</exception>
-    public UserNamespaceRange Allocate(IEnumerable<UserNamespaceRange> taken)
+    public UserNamespaceRange Allocate(IEnumerable<uint> taken)
     {
-        var used = taken.Select(r => (r.HostUid - UidStart) / SliceSize).ToHashSet();
+        ArgumentNullException.ThrowIfNull(taken);
+        var used = new HashSet<ulong>();
+        foreach (var uid in taken)
+        {
+            var end = (ulong)uid + SliceSize;
+            if (end <= UidStart) continue;
+            for (var n = uid <= UidStart ? 0 : (uid - UidStart) / (ulong)SliceSize; n <= (end - 1 - UidStart) / SliceSize; n++) used.Add(n);
+        }
         for (uint n = 0; n < Slices; n++)
         {
             if (!used.Contains(n))

@@ -109,4 +109,59 @@ public sealed class ContainerStoreTests : IDisposable
         Assert.Equal(new[] { "new", "old" }, Directory.GetFileSystemEntries(Path.Combine(_root, ".names")).Select(Path.GetFileName).Order());
         Assert.Equal(old.Id, store.Find("old").Id);
     }
+
+    private static ContainerRecord WithSlice(string name, uint hostUid)
+    {
+        var record = Record(name);
+        record.UserNamespace = new UserNamespaceRange { HostUid = hostUid, HostGid = hostUid, Size = UserNamespacePool.SliceSize };
+        return record;
+    }
+
+    [Fact]
+    public void UserNamespacesInUse_AddedThenRemoved_HeldOnlyWhileTheContainerIs()
+    {
+        var store = Store();
+        var one = WithSlice("one", 100_000);
+        store.Add(one);
+        store.Add(WithSlice("two", 165_536));
+        store.Add(Record("plain"));
+
+        Assert.Equal(new uint[] { 100_000, 165_536 }, store.UserNamespacesInUse().Order());
+        store.Remove(one.Id);
+        Assert.Equal(new uint[] { 165_536 }, store.UserNamespacesInUse());
+    }
+
+    [Fact]
+    public void UserNamespacesInUse_StoreWithoutSliceIndex_BuildsItFromTheRecords()
+    {
+        var store = Store();
+        store.Add(WithSlice("old", 231_072));
+        Directory.Delete(Path.Combine(_root, ".userns"), recursive: true);
+
+        Assert.Equal(new uint[] { 231_072 }, store.UserNamespacesInUse());
+        Assert.Single(Directory.GetFiles(Path.Combine(_root, ".userns")));
+    }
+
+    [Fact]
+    public void UserNamespacesInUse_EntryLeftByACrash_DroppedAndItsSliceFree()
+    {
+        var store = Store();
+        store.Add(WithSlice("real", 100_000));
+        // An add that claimed a slice and died before making the container's folder.
+        var ghost = Path.Combine(_root, ".userns", "165536." + ContainerStore.NewId());
+        File.Create(ghost).Dispose();
+
+        Assert.Equal(new uint[] { 100_000 }, store.UserNamespacesInUse());
+        Assert.False(File.Exists(ghost));
+    }
+
+    [Fact]
+    public void Add_FailedPreparation_ReleasesTheSlice()
+    {
+        var store = Store();
+
+        Assert.Throws<InvalidOperationException>(() => store.Add(WithSlice("fails", 100_000), _ => throw new InvalidOperationException("prepare failed")));
+
+        Assert.Empty(store.UserNamespacesInUse());
+    }
 }
