@@ -16,8 +16,19 @@ public static class RunBook
     {
         ArgumentNullException.ThrowIfNull(db);
         var stored = await db.Runs.Where(r => r.ContainerId == containerId && r.EndedAt == null).ToListAsync(cancellationToken).ConfigureAwait(false);
-        var added = db.ChangeTracker.Entries<Run>().Where(e => e.State == EntityState.Added).Select(e => e.Entity);
-        return stored.Concat(added).Where(r => r.ContainerId == containerId && r.EndedAt == null).OrderByDescending(r => r.StartedAt).FirstOrDefault();
+        // Runs are added explicitly, so their state needs no detection: without it, listing them costs nothing however
+        // many other rows the unit of work tracks (detection would compare every one of them).
+        var detect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            var added = db.ChangeTracker.Entries<Run>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+            return stored.Concat(added).Where(r => r.ContainerId == containerId && r.EndedAt == null).OrderByDescending(r => r.StartedAt).FirstOrDefault();
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
     }
 
     /// <summary>

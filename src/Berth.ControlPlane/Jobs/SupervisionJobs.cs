@@ -33,14 +33,21 @@ public sealed class SupervisionJobs(IDbContextFactory<BerthDbContext> dbFactory,
         var byLabel = records.Where(r => r.Labels.ContainsKey("berth.container"))
             .GroupBy(r => r.Labels["berth.container"]).ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.Created).First());
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var containers = await db.Containers.Where(c => c.NodeId == node.NodeId && c.State != ContainerState.Removed)
+        // Read untracked, and only the rows it changes are attached: a node keeps every container it ever had, and a
+        // unit of work tracking them all would compare each one's definition on every save and run lookup.
+        var containers = await db.Containers.AsNoTracking().Where(c => c.NodeId == node.NodeId && c.State != ContainerState.Removed)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow;
         var redrive = new List<(Container C, string Job)>();
+        void Track(Container c)
+        {
+            if (db.Entry(c).State == EntityState.Detached) db.Containers.Attach(c);
+        }
         foreach (var c in containers)
         {
             if (c.EngineId is null && byLabel.TryGetValue(c.Id.ToString(), out var made))
             {
+                Track(c);
                 c.EngineId = made.Id;
                 done.Add($"{c.Name}: adopted engine container {made.Id[..12]}");
             }
@@ -52,6 +59,7 @@ public sealed class SupervisionJobs(IDbContextFactory<BerthDbContext> dbFactory,
                     redrive.Add((c, "launch"));
                     break;
                 case DesiredState.Running or DesiredState.Stopped when c.EngineId is not null && record is null && c.State != ContainerState.Lost:
+                    Track(c);
                     c.State = ContainerState.Lost;
                     c.FinishedAt ??= now;
                     await RunBook.CloseAsync(db, c.Id, now, null, false, "lost", cancellationToken).ConfigureAwait(false);
@@ -61,6 +69,7 @@ public sealed class SupervisionJobs(IDbContextFactory<BerthDbContext> dbFactory,
                 case DesiredState.Running or DesiredState.Stopped when record is not null && !alive && c.State is ContainerState.Running or ContainerState.Restarting or ContainerState.Pending:
                     var state = engine.Inspect(record.Id).State;
                     var ended = state.FinishedAt ?? now;
+                    Track(c);
                     c.State = ContainerState.Stopped;
                     c.LastExitCode = state.ExitCode;
                     c.FinishedAt = ended;
