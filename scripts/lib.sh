@@ -24,7 +24,7 @@ BERTH_NETWORK_PACKAGES=(containernetworking-plugins nftables iptables iproute2)
 BERTH_TEST_PACKAGES=(runc crun podman conmon uidmap docker-registry skopeo umoci apache2-utils
     "${BERTH_NETWORK_PACKAGES[@]}")
 # shellcheck disable=SC2034
-BERTH_BENCH_PACKAGES=(hyperfine jq util-linux procps)
+BERTH_BENCH_PACKAGES=(hyperfine jq util-linux procps python3)
 # Debian 12's PostgreSQL 15 (the `postgresql` package pulls in the current
 # major version).
 # shellcheck disable=SC2034
