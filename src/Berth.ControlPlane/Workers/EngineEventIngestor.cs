@@ -84,10 +84,10 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
             var engineIds = fresh.Select(e => e.Subject).Distinct().ToList();
             var containers = await db.Containers.Where(c => c.EngineId != null && engineIds.Contains(c.EngineId) && c.NodeId == node.NodeId)
                 .ToDictionaryAsync(c => c.EngineId!, cancellationToken).ConfigureAwait(false);
-            // A start alone of a container whose launch job runs now is that job's to record: adopting or marking it
-            // here would only make the job's save lose to ours and do its work again.
-            var startsOnly = fresh.GroupBy(e => e.Subject).Where(g => g.All(e => e.Action == "start")).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
-            await AdoptAsync(db, engineIds.Where(id => !containers.ContainsKey(id)), containers, startsOnly, cancellationToken).ConfigureAwait(false);
+            // A create and a start alone of a container whose launch job runs now are that job's to record: adopting or
+            // marking it here would only make the job's save lose to ours and do its work again.
+            var launchOnly = fresh.GroupBy(e => e.Subject).Where(g => g.All(e => e.Action is "create" or "start")).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+            await AdoptAsync(db, engineIds.Where(id => !containers.ContainsKey(id)), containers, launchOnly, cancellationToken).ConfigureAwait(false);
             // One query for the runs of every container whose start or exit the batch holds, not one per event.
             var withRuns = fresh.Where(e => e.Action is "start" or "die" && containers.ContainsKey(e.Subject))
                 .Select(e => containers[e.Subject].Id).ToHashSet();
@@ -120,14 +120,14 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
     /// engine id: a container that exits at once reports its end before that), found by their label, so that none of
     /// their events is skipped.
     /// </summary>
-    private async Task AdoptAsync(BerthDbContext db, IEnumerable<string> engineIds, Dictionary<string, Container> containers, HashSet<string> startsOnly,
+    private async Task AdoptAsync(BerthDbContext db, IEnumerable<string> engineIds, Dictionary<string, Container> containers, HashSet<string> launchOnly,
         CancellationToken cancellationToken)
     {
         var byId = new Dictionary<Guid, string>();
         foreach (var engineId in engineIds)
         {
             if (node.Engine.Containers.TryFind(engineId) is { } record && record.Labels.TryGetValue("berth.container", out var label) && Guid.TryParse(label, out var id)
-                && !(startsOnly.Contains(engineId) && locks.IsHeld(id)))
+                && !(launchOnly.Contains(engineId) && locks.IsHeld(id)))
                 byId[id] = engineId;
         }
         if (byId.Count == 0) return;
@@ -157,6 +157,11 @@ public sealed class EngineEventIngestor(IDbContextFactory<BerthDbContext> dbFact
                     c.StartedAt = e.Time;
                     c.FinishedAt = null;
                     if (c.Spec.TtlSeconds is { } ttl && c.ExpiresAt is null) c.ExpiresAt = e.Time.AddSeconds(ttl);
+                }
+                // The launch job recorded this start already (the usual case): the row is left as it is, not rewritten.
+                else if (c.State == ContainerState.Running || c.Desired != DesiredState.Running)
+                {
+                    return;
                 }
                 if (c.Desired == DesiredState.Running) c.State = ContainerState.Running;
                 break;
