@@ -73,7 +73,11 @@ public static class LsmLabels
     /// </summary>
     /// <exception cref="RuntimeException">The first problem, naming the field and the value.</exception>
     public static void Validate(ProcessSpec process, string field)
-        => Validate(process, field, AppArmorEnabled, SelinuxEnabled);
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        // The host is looked at only for a label given: a create without one reads neither sysfs nor mountinfo.
+        Validate(process, field, process.ApparmorProfile is { Length: > 0 } && AppArmorEnabled, process.SelinuxLabel is { Length: > 0 } && SelinuxEnabled);
+    }
 
     /// <summary><see cref="Validate(ProcessSpec, string)"/> with the host's modules given (for tests).</summary>
     public static void Validate(ProcessSpec process, string field, bool appArmor, bool selinux)
