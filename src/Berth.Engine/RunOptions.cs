@@ -90,7 +90,7 @@ public sealed class RunOptions
     /// <summary>
     /// The seccomp filter: null for the engine's default profile (<see cref="DefaultSecurity.Seccomp"/>),
     /// <c>unconfined</c> for none, or a profile as JSON text in the runtime spec's <c>linux.seccomp</c> form
-    /// (<see cref="SeccompProfiles.Parse"/>).
+    /// (<see cref="SeccompProfiles.Parse(string)"/>).
     /// </summary>
     public string? SeccompProfile { get; init; }
 }

@@ -152,7 +152,8 @@ json_args() {
 # root file system, with linux.resources RESOURCES (JSON members, may be
 # empty; the device rules deny everything first, as runc's spec does) and
 # linux.devices DEVICES (JSON array body, may be empty), running ARG...
-# MOUNTS (JSON objects, when set) are added to the default mounts.
+# MOUNTS (JSON objects, when set) are added to the default mounts;
+# PROCESS_EXTRA (JSON members, when set) to the process.
 bundle() {
     _b="$WORK/$1" _res="$2" _dev="$3"
     shift 3
@@ -169,7 +170,7 @@ bundle() {
       "effective": [ "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
       "permitted": [ "CAP_KILL", "CAP_NET_BIND_SERVICE" ]
     },
-    "noNewPrivileges": true
+    "noNewPrivileges": true${PROCESS_EXTRA:+, $PROCESS_EXTRA}
   },
   "root": { "path": "$ROOTFS", "readonly": true },
   "hostname": "cases",
@@ -737,6 +738,54 @@ case_pressure_stats() {
     [ -f "$(cg_dir "$id" memory)/memory.pressure" ] || skip "the kernel has PSI off (no memory.pressure)"
     s="$(stat_json "$id")" || fail "events --stats"
     case "$s" in *'"pressure"'*'"memory"'*) ;; *) fail "no pressure in the stats: $s" ;; esac
+}
+
+# The AppArmor profile of tests/cases/berth-cases.apparmor: the policy
+# CASES_APPARMOR_POLICY names (compiled by tests/vm/stage.sh) is loaded into
+# the kernel, a container and an exec run under the profile, and the kernel
+# shows it: /proc/self/attr/current inside, and the one write the profile
+# denies refused.
+AA_FS=/sys/kernel/security/apparmor
+AA_PROFILE=berth-cases-test
+
+unload_apparmor() {
+    grep -q "^$AA_PROFILE " "$AA_FS/profiles" 2>/dev/null || return 0
+    printf '%s' "$AA_PROFILE" >"$AA_FS/.remove"
+}
+
+case_apparmor() {
+    [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] \
+        || skip "AppArmor is not enabled in this kernel (/sys/module/apparmor/parameters/enabled does not read Y)"
+    [ -d "$AA_FS" ] || skip "securityfs shows no apparmor folder at $AA_FS"
+    [ -f "${CASES_APPARMOR_POLICY:-}" ] \
+        || skip "no compiled AppArmor policy: CASES_APPARMOR_POLICY is unset or missing (tests/vm/stage.sh compiles it with apparmor_parser)"
+    setup
+    AT_EXIT=unload_apparmor
+    # The kernel takes a policy in one write: dd writes the file in one block.
+    dd if="$CASES_APPARMOR_POLICY" of="$AA_FS/.replace" bs=1M 2>"$WORK/load.err" \
+        || fail "the kernel refused the policy $CASES_APPARMOR_POLICY: $(cat "$WORK/load.err")"
+    grep -q "^$AA_PROFILE (enforce)" "$AA_FS/profiles" || fail "$AA_PROFILE is not loaded: $(cat "$AA_FS/profiles")"
+
+    new_id; id="$NEW_ID"
+    PROCESS_EXTRA="\"apparmorProfile\": \"$AA_PROFILE\""
+    start "$id" "" "" sh -c 'cat /proc/self/attr/current; touch /tmp/allowed && echo allowed; touch /tmp/denied 2>/dev/null || echo refused; sleep 600'
+    PROCESS_EXTRA=""
+    wait_log "$id" refused
+    [ "$(head -n 1 "$WORK/$id.log")" = "$AA_PROFILE (enforce)" ] || fail "the container's label: $(cat "$WORK/$id.log")"
+    grep -q '^allowed$' "$WORK/$id.log" || fail "a write the profile allows failed: $(cat "$WORK/$id.log")"
+    # What the kernel says of the container's process from outside, too.
+    pid="$(state_field "$id" pid)"
+    [ "$(cat "/proc/$pid/attr/current")" = "$AA_PROFILE (enforce)" ] || fail "/proc/$pid/attr/current: $(cat "/proc/$pid/attr/current")"
+
+    # exec runs under the container's profile unless told otherwise.
+    label="$(b exec "$id" cat /proc/self/attr/current)" || fail "exec failed"
+    [ "$label" = "$AA_PROFILE (enforce)" ] || fail "the exec's label: $label"
+    b exec "$id" touch /tmp/denied 2>/dev/null && fail "the exec wrote /tmp/denied"
+    # A profile that is not loaded fails the exec, named.
+    out="$(b exec --apparmor berth-cases-missing "$id" true 2>&1)" && fail "exec under a missing profile ran"
+    case "$out" in *'"berth-cases-missing"'*) ;; *) fail "the error does not name the profile: $out" ;; esac
+    [ "$(status "$id")" = running ] || fail "the container stopped: $(status "$id")"
+    echo "container and exec ran as \"$AA_PROFILE (enforce)\"; the write it denies was refused"
 }
 
 # coldstart RUNC N: a figure, not a case: the mean time of N `run`s of

@@ -13,6 +13,8 @@ cp /host/bin/berth /usr/local/bin/berth
 # Libraries berth and runc load (libc, libm, libseccomp, the loader).
 cp -a /host/lib/. /
 export BERTH=/usr/local/bin/berth BUSYBOX=/bin/busybox CASES_TMP=/tmp/berth-cases CASES_ROOTFS=/tmp/berth-rootfs
+# The apparmor case's compiled policy (stage.sh makes it when it can).
+export CASES_APPARMOR_POLICY=/host/cases/berth-cases.apparmor.bin
 cd /host/cases || exit 98
 # One root file system for every case's containers (read-only to them):
 # its few hundred links cost a fork each, and forks are slow here.

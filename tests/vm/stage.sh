@@ -142,6 +142,17 @@ mkdir -p "$share/lib/lib64" "$share/lib/lib/x86_64-linux-gnu"
 cp -L /lib64/ld-linux-x86-64.so.2 "$share/lib/lib64/"
 cp -aL "$share/lib/usr/lib/x86_64-linux-gnu/." "$share/lib/lib/x86_64-linux-gnu/" 2>/dev/null || true
 cp tests/cases/container-cases.sh "$share/cases/"
+# The apparmor case's policy, compiled here (the guest has no parser) against
+# the feature set Debian's apparmor package pins, not this host's kernel's
+# (which may have no AppArmor to ask); the guest's newer kernel takes policy
+# of that older ABI. Without apparmor_parser the case skips, saying so.
+if ensure_packages apparmor && command -v apparmor_parser >/dev/null; then
+    apparmor_parser --skip-kernel-load --skip-cache --quiet -M /usr/share/apparmor-features/features \
+        -o "$share/cases/berth-cases.apparmor.bin" tests/cases/berth-cases.apparmor \
+        || broken "apparmor_parser cannot compile tests/cases/berth-cases.apparmor"
+else
+    log "apparmor_parser is missing: the apparmor case will skip"
+fi
 cp tests/vm/driver.sh "$share/driver.sh"
 if (($# > 0)); then
     printf '%s\n' "$@" >"$share/case-filter"

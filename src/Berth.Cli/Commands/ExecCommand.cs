@@ -6,7 +6,8 @@ namespace Berth.Cli.Commands;
 
 /// <summary>
 /// <c>berth exec [--process FILE] [-d] [--pid-file F] [-t] [--console-socket S] [-e K=V] [--cwd DIR]
-/// [-u UID[:GID]] [--additional-gids G] [--cap CAP] [--no-new-privs] ID [COMMAND ARGS…]</c>.
+/// [-u UID[:GID]] [--additional-gids G] [--cap CAP] [--no-new-privs] [--apparmor PROFILE] [--process-label LABEL]
+/// ID [COMMAND ARGS…]</c>.
 /// Without <c>--process</c>, the container's own process settings are the template.
 /// </summary>
 public static class ExecCommand
@@ -55,6 +56,9 @@ public static class ExecCommand
             }
         }
         if (p.Has("tty")) process.Terminal = true;
+        // Without them the process runs under the container's own profile and label (see ExecInit).
+        if (p.Get("apparmor") is { } profile) process.ApparmorProfile = profile;
+        if (p.Get("process-label") is { } label) process.SelinuxLabel = label;
         return rt.Exec(id, process, new ExecOptions
         {
             Detach = p.Has("detach"),

@@ -38,15 +38,19 @@ public static class FeaturesCommand
             Array(w, "knownFlags", Seccomp.KnownFlags);
             Array(w, "supportedFlags", Seccomp.KnownFlags);
             w.WriteEndObject();
+            // features.md: "enabled" says the runtime supports the module, not that this host runs it; whether it
+            // does (labels are refused where it does not) is in the annotations below.
             w.WriteStartObject("apparmor");
-            w.WriteBoolean("enabled", false);
+            w.WriteBoolean("enabled", true);
             w.WriteEndObject();
             w.WriteStartObject("selinux");
-            w.WriteBoolean("enabled", false);
+            w.WriteBoolean("enabled", true);
             w.WriteEndObject();
             w.WriteEndObject();
             w.WriteStartObject("annotations");
             w.WriteString("org.berth.version", RuntimeInfo.Version);
+            w.WriteString("org.berth.apparmor.host", LsmLabels.AppArmorEnabled ? "enabled" : "disabled");
+            w.WriteString("org.berth.selinux.host", LsmLabels.SelinuxEnabled ? "enabled" : "disabled");
             w.WriteEndObject();
             w.WriteEndObject();
         }

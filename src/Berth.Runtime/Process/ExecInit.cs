@@ -10,7 +10,8 @@ namespace Berth.Runtime.Process;
 /// <summary>
 /// <c>berth __exec</c>: an extra process entering a running container. It was spawned from a thread already in
 /// the container's pid, ipc, uts and network namespaces; it joins the cgroup, the cgroup and mount namespaces,
-/// sets up the terminal, and execs the process with the container's security settings.
+/// sets up the terminal, and execs the process with the container's security settings (its AppArmor profile and
+/// SELinux label too, unless the process names its own).
 /// </summary>
 public static class ExecInit
 {
@@ -27,6 +28,9 @@ public static class ExecInit
             var spec = SpecLoader.Read(Path.Combine(stateDir, StateStore.ConfigFile));
             var process = SpecReader.ReadProcess(File.ReadAllBytes(processFile), processFile);
             File.Delete(processFile);
+            // As runc: a process without labels of its own runs under the container's, confined as the container is.
+            if (string.IsNullOrEmpty(process.ApparmorProfile)) process.ApparmorProfile = spec.Process?.ApparmorProfile;
+            if (string.IsNullOrEmpty(process.SelinuxLabel)) process.SelinuxLabel = spec.Process?.SelinuxLabel;
             CgroupManagerFactory.Create(ContainerRuntime.LayoutOf(state), state.CgroupPath, state.CgroupParent).AddProcess(0);
 
             var pid = initPid.ToString(CultureInfo.InvariantCulture);

@@ -7,7 +7,7 @@ namespace Berth.Runtime.Process;
 /// <summary>
 /// The last steps before a container process execs its payload, shared by the container init and
 /// <c>exec</c>: terminal, executable lookup, rlimits, identity, capabilities, no_new_privs and seccomp, all on
-/// the calling thread (capabilities and seccomp are per-thread), then execve from that same thread.
+/// the calling thread (capabilities, seccomp and the exec's security labels are per-thread), then execve from that same thread.
 /// </summary>
 public static class ProcessFinalizer
 {
@@ -100,7 +100,9 @@ public static class ProcessFinalizer
     /// Order matters (rlimits were applied earlier, while still privileged): without no_new_privs the seccomp filter must be loaded
     /// while CAP_SYS_ADMIN is held; the bounding set is dropped and PR_SET_KEEPCAPS set before the uid change
     /// so the permitted set survives it; capset and ambient raises come after; with no_new_privs the filter
-    /// is loaded last, so it need not allow the setup syscalls.
+    /// is loaded last, so it need not allow the setup syscalls. The AppArmor profile and SELinux label are set for
+    /// the exec before any privilege goes (as runc does): the kernel takes the exec attribute from the thread that
+    /// execs, and a transition asked for after no_new_privs is one AppArmor and SELinux may refuse.
     /// </remarks>
     public static void ExecPayload(ProcessSpec process, string executable, SeccompSpec? seccomp, SeccompListener? listener = null)
     {
@@ -124,6 +126,7 @@ public static class ProcessFinalizer
         if (!Mounts.GetCwd().StartsWith('/'))
             throw new RuntimeException($"process.cwd: {process.Cwd} leads outside the container's root file system");
 
+        LsmLabels.ApplyForExec(process);
         Capabilities.DropBounding(process.Capabilities);
         var uid = process.User.Uid;
         Capabilities.PrepareUserChange(uid);

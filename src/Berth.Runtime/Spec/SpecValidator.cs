@@ -113,10 +113,7 @@ public static class SpecValidator
             Fail($"{field}.oomScoreAdj: {process.OomScoreAdj} is outside -1000..1000");
         Security.Capabilities.Validate(process.Capabilities);
         Security.RlimitApplier.Validate(process.Rlimits);
-        if (process.ApparmorProfile is { Length: > 0 })
-            Fail($"{field}.apparmorProfile: AppArmor is not enabled on this host");
-        if (process.SelinuxLabel is { Length: > 0 })
-            Fail($"{field}.selinuxLabel: SELinux is not enabled on this host");
+        Security.LsmLabels.Validate(process, field);
     }
 
     private static HashSet<string> ValidateNamespaces(LinuxSpec linux)

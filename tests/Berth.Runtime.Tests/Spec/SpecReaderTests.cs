@@ -97,6 +97,25 @@ public sealed class SpecReaderTests
     }
 
     [Fact]
+    public void ReadProcess_Labels_ReadAsGiven()
+    {
+        var p = SpecReader.ReadProcess(Encoding.UTF8.GetBytes("""
+            {"args": ["true"], "cwd": "/", "apparmorProfile": "berth-test", "selinuxLabel": "system_u:system_r:container_t:s0"}
+            """), "process.json");
+
+        Assert.Equal("berth-test", p.ApparmorProfile);
+        Assert.Equal("system_u:system_r:container_t:s0", p.SelinuxLabel);
+    }
+
+    [Fact]
+    public void ReadProcess_ProfileNotAString_RefusedNamingIt()
+    {
+        var e = Assert.Throws<RuntimeException>(() => SpecReader.ReadProcess(Encoding.UTF8.GetBytes("""{"args": ["true"], "cwd": "/", "apparmorProfile": 7}"""), "process.json"));
+
+        Assert.Contains("process.apparmorProfile", e.Message);
+    }
+
+    [Fact]
     public void ReadSeccompProfile_DockerStyleWithComments_ReadsRulesAndDropsComments()
     {
         var s = SpecReader.ReadSeccompProfile(Encoding.UTF8.GetBytes("""

@@ -177,11 +177,21 @@ public sealed class SpecValidatorTests : IDisposable
     }
 
     [Fact]
-    public void Validate_ApparmorProfile_Refused()
+    public void Validate_ApparmorProfile_RefusedWhereAppArmorIsNotEnabled()
     {
         var s = Good();
         s.Process!.ApparmorProfile = "docker-default";
-        AssertRefused(s, "process.apparmorProfile: ");
+        if (Berth.Runtime.Security.LsmLabels.AppArmorEnabled) Validate(s, requireProcess: true);
+        else AssertRefused(s, "process.apparmorProfile: \"docker-default\" cannot be applied: AppArmor is not enabled on this host");
+    }
+
+    [Fact]
+    public void Validate_SelinuxLabel_RefusedWhereSelinuxIsNotEnabled()
+    {
+        var s = Good();
+        s.Process!.SelinuxLabel = "system_u:system_r:container_t:s0";
+        if (Berth.Runtime.Security.LsmLabels.SelinuxEnabled) Validate(s, requireProcess: true);
+        else AssertRefused(s, "process.selinuxLabel: \"system_u:system_r:container_t:s0\" cannot be applied: SELinux is not enabled on this host");
     }
 
     [Fact]
