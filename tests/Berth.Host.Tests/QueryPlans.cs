@@ -35,18 +35,24 @@ internal sealed class QueryPlans(TestDatabase database, BerthDbContext db, Guid 
         }
     }
 
+    /// <summary>The team that owns what the test adds.</summary>
+    public Guid TeamId => teamId;
+
     /// <summary>
     /// Adds <paramref name="count"/> containers on <paramref name="nodeId"/>, numbered from 1, in one statement;
-    /// <paramref name="expiresAt"/> is SQL of <c>i</c>, their number (NULL for none).
+    /// <paramref name="expiresAt"/> is SQL of <c>i</c>, their number (NULL for none). Each is wanted running, in
+    /// <paramref name="state"/>, with 1 CPU and 64 MiB.
     /// </summary>
-    public async Task AddContainersAsync(string nodeId, int count, string expiresAt)
+    public async Task AddContainersAsync(string nodeId, int count, string expiresAt, string state = ContainerState.Running)
     {
         await Db.Database.OpenConnectionAsync();
         await using var command = new NpgsqlCommand($$"""
             INSERT INTO containers ("Id", "Name", "TeamId", "OwnerId", "NodeId", "Spec", "Desired", "State", "RestartCount", "CreatedAt", "UpdatedAt", "ExpiresAt")
-            SELECT gen_random_uuid(), @node || '-' || i, @team, @user, @node, '{"image":"busybox"}', 'Running', 'running', 0, now(), now(), {{expiresAt}}
+            SELECT gen_random_uuid(), @node || '-' || @state || '-' || i, @team, @user, @node, '{"image":"busybox","cpus":1,"memoryBytes":67108864}',
+                   'Running', @state, 0, now(), now(), {{expiresAt}}
             FROM generate_series(1, @count) AS i
             """, (NpgsqlConnection)Db.Database.GetDbConnection());
+        command.Parameters.AddWithValue("state", state);
         command.Parameters.AddWithValue("node", nodeId);
         command.Parameters.AddWithValue("team", teamId);
         command.Parameters.AddWithValue("user", userId);

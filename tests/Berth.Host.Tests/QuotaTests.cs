@@ -50,6 +50,27 @@ public sealed class QuotaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Launch_AfterAContainerExitedByItself_ItsShareIsFree()
+    {
+        var (_, teamId) = await _host.CreateUserAsync("oneshot", "oneshots", TeamRole.Member);
+        await using (var db = _host.NewDb())
+        {
+            db.Quotas.Add(new Quota { TeamId = teamId, MaxMemoryBytes = 100L * 1024 * 1024 });
+            await db.SaveChangesAsync();
+        }
+        using var dev = await _host.UserAsync("oneshot");
+        var done = await dev.Launch(new { image = "busybox", command = new[] { "true" }, memoryBytes = 64L * 1024 * 1024 });
+        await HostHarness.WaitUntilAsync(async () => (await dev.Get($"api/v1/containers/{done.Str("id")}")).Str("state") == "stopped", "the container to exit");
+
+        var next = await dev.Launch(new { image = "busybox", command = new[] { "sleep", "1000" }, memoryBytes = 64L * 1024 * 1024 });
+
+        Assert.Equal("running", next.Str("state"));
+        var quota = await dev.Get($"api/v1/teams/{teamId}/quota");
+        Assert.Equal(64L * 1024 * 1024, quota.GetProperty("used").GetProperty("memoryBytes").GetInt64());
+        Assert.Equal(2, quota.GetProperty("used").GetProperty("containers").GetInt64());
+    }
+
+    [Fact]
     public async Task Launch_ConcurrentAtTheLimit_OnlyOneAdmitted()
     {
         var (_, teamId) = await _host.CreateUserAsync("racer", "racers", TeamRole.Member);
