@@ -51,6 +51,13 @@ public sealed class TeamNetworkTests : HostTest
         return (c.GetProperty("exitCode").GetInt32(), output);
     }
 
+    /// <summary>A new member of <paramref name="team"/> (made when missing), signed in.</summary>
+    private async Task<HttpClient> MemberAsync(string user, string team)
+    {
+        await Host.CreateUserAsync(user, team, TeamRole.Member);
+        return await Host.UserAsync(user);
+    }
+
     private static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
@@ -94,8 +101,7 @@ public sealed class TeamNetworkTests : HostTest
     [RequiresRootFact]
     public async Task Launch_TwoContainersOfATeam_ReachEachOtherByNameAndLeaveNothingOnceRemoved()
     {
-        await Host.CreateUserAsync("alice", "web", TeamRole.Member);
-        using var alice = await Host.UserAsync("alice");
+        using var alice = await MemberAsync("alice", "web");
 
         var server = await alice.Launch(Server("server", "web"));
         var (exit, output) = await RunToEndAsync(alice, Fetcher("client", "web", "http://server:8080/index.html", retry: true));
@@ -141,8 +147,7 @@ public sealed class TeamNetworkTests : HostTest
     [RequiresRootFact]
     public async Task Launch_PublishedPort_AnswersOnLoopbackFromTheHost()
     {
-        await Host.CreateUserAsync("alice", "web", TeamRole.Member);
-        using var alice = await Host.UserAsync("alice");
+        using var alice = await MemberAsync("alice", "web");
         var port = FreePort();
 
         var server = await alice.Launch(Server("pub", "web", $"{port}:8080"));
@@ -166,10 +171,8 @@ public sealed class TeamNetworkTests : HostTest
     [RequiresRootFact]
     public async Task Launch_TwoTeams_EachReachesItsOwnAndNotTheOthers()
     {
-        await Host.CreateUserAsync("red-member", "red", TeamRole.Member);
-        await Host.CreateUserAsync("blue-member", "blue", TeamRole.Member);
-        using var red = await Host.UserAsync("red-member");
-        using var blue = await Host.UserAsync("blue-member");
+        using var red = await MemberAsync("red-member", "red");
+        using var blue = await MemberAsync("blue-member", "blue");
         var redIp = (await red.Launch(Server("red-server", "red"))).Str("ipAddress");
         var blueIp = (await blue.Launch(Server("blue-server", "blue"))).Str("ipAddress");
 
@@ -194,8 +197,7 @@ public sealed class TeamNetworkTests : HostTest
     [RequiresRootFact]
     public async Task Launch_BadNetworkOrPorts_RefusedWithNothingWritten()
     {
-        await Host.CreateUserAsync("alice", "web", TeamRole.Member);
-        using var alice = await Host.UserAsync("alice");
+        using var alice = await MemberAsync("alice", "web");
         var before = await Host.AuditHeadAsync();
         (object Body, string Detail)[] invalid =
         [
@@ -249,10 +251,8 @@ public sealed class TeamNetworkTests : HostTest
     [RequiresRootFact]
     public async Task Launch_HostPortPublishedByAnotherContainer_ConflictNamingItWithNothingWritten()
     {
-        await Host.CreateUserAsync("alice", "web", TeamRole.Member);
-        await Host.CreateUserAsync("bob", "other", TeamRole.Member);
-        using var alice = await Host.UserAsync("alice");
-        using var bob = await Host.UserAsync("bob");
+        using var alice = await MemberAsync("alice", "web");
+        using var bob = await MemberAsync("bob", "other");
         var port = FreePort();
         var holder = await alice.Launch(Server("holder", "web", $"{port}:8080"));
         var stopped = await alice.Launch(new { image = "busybox", name = "later", team = "web", network = "team", ports = new[] { $"127.0.0.1:{port}:80" }, start = false });
@@ -278,8 +278,7 @@ public sealed class TeamNetworkTests : HostTest
     [RequiresRootFact]
     public async Task Launch_TwoAtOnceForOneHostPort_ExactlyOneIsAdmitted()
     {
-        await Host.CreateUserAsync("alice", "web", TeamRole.Member);
-        using var alice = await Host.UserAsync("alice");
+        using var alice = await MemberAsync("alice", "web");
         var port = FreePort();
 
         var answers = await Task.WhenAll(
