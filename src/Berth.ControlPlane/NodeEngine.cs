@@ -1,5 +1,8 @@
+using Berth.ControlPlane.Containers;
+using Berth.Data.Entities;
 using Berth.Engine;
 using Microsoft.Extensions.Options;
+using Container = Berth.Data.Entities.Container;
 
 namespace Berth.ControlPlane;
 
@@ -27,6 +30,18 @@ public sealed class NodeEngine : IDisposable
     public string NodeId { get; }
 
     public ContainerEngine Engine { get; }
+
+    /// <summary>
+    /// The address (without its prefix length) of container <paramref name="c"/> on its bridge network while it runs
+    /// on this node, as its shim recorded it; null otherwise.
+    /// </summary>
+    public string? IpAddressOf(Container c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        if (c.NodeId != NodeId || c.EngineId is not { } engineId || c.Spec.Network != SpecValidator.NetworkTeam
+            || c.State is not (ContainerState.Running or ContainerState.Restarting)) return null;
+        return Engine.Containers.TryFind(engineId)?.State.IpAddress?.Split('/')[0];
+    }
 
     /// <summary>Lets the shim kept ready go (running containers are not affected).</summary>
     public void Dispose() => Engine.ReleaseReadyShim();

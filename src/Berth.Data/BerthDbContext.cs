@@ -34,6 +34,8 @@ public sealed class BerthDbContext(DbContextOptions<BerthDbContext> options) : D
 
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
 
+    public DbSet<TeamNetwork> TeamNetworks => Set<TeamNetwork>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);

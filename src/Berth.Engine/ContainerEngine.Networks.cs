@@ -22,6 +22,7 @@ public sealed partial class ContainerEngine
                 Network = record.Network,
                 Name = record.Name,
                 Hostname = record.Hostname,
+                Aliases = record.NetworkAliases,
                 NetnsPath = $"/proc/{initPid}/ns/net",
                 Ports = record.Ports.Select(PortMapping.Parse).ToList(),
                 HostsFile = Path.Combine(Containers.Dir(record.Id), "hosts"),

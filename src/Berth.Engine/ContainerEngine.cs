@@ -150,6 +150,7 @@ public sealed partial class ContainerEngine
             PidsLimit = options.PidsLimit ?? DefaultSecurity.PidsLimit,
             Network = options.Network,
             Ports = ports.Select(p => p.ToString()).ToList(),
+            NetworkAliases = [.. options.NetworkAliases],
             Binds = [.. options.Volumes],
             Tmpfs = [.. options.Tmpfs],
             ExposedPorts = [.. config.ExposedPorts],
@@ -637,6 +638,13 @@ public sealed partial class ContainerEngine
             throw new EngineException($"--network {o.Network}: give none, host or a network's name");
         if (o.Ports.Count > 0 && !NetworkManager.IsBridge(o.Network))
             throw new EngineException($"-p needs a bridge network (--network {o.Network} has no ports of its own to publish); use --network {NetworkManager.DefaultNetwork} or another network");
+        if (o.NetworkAliases.Count > 0 && !NetworkManager.IsBridge(o.Network))
+            throw new EngineException($"network aliases need a bridge network (--network {o.Network} has no other containers to name it)");
+        foreach (var alias in o.NetworkAliases)
+        {
+            if (!ContainerStore.IsValidName(alias))
+                throw new EngineException($"invalid network alias \"{alias}\": use letters, digits, '_', '.' and '-', starting with a letter or digit");
+        }
         foreach (var port in o.Ports)
         {
             try { PortMapping.Parse(port); }

@@ -64,6 +64,9 @@ public sealed class ContainerRecord
     /// <summary>Published ports, canonical (<c>127.0.0.1:8080:80/tcp</c>).</summary>
     public List<string> Ports { get; init; } = [];
 
+    /// <summary>More names on its bridge network (<see cref="RunOptions.NetworkAliases"/>).</summary>
+    public List<string> NetworkAliases { get; init; } = [];
+
     public List<string> Binds { get; init; } = [];
 
     public List<string> Tmpfs { get; init; } = [];

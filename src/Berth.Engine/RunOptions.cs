@@ -60,6 +60,12 @@ public sealed class RunOptions
     /// <summary>Published ports, <c>[HOST-IP:]HOST-PORT:CONTAINER-PORT[/tcp|udp]</c> each (<c>-p</c>); a bridge network only.</summary>
     public IReadOnlyList<string> Ports { get; init; } = [];
 
+    /// <summary>
+    /// More names the other containers of its bridge network reach it by, besides its name (Docker's
+    /// <c>--network-alias</c>): the control plane gives its own name for a container, whose engine name is an id.
+    /// </summary>
+    public IReadOnlyList<string> NetworkAliases { get; init; } = [];
+
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
     public string? StopSignal { get; init; }

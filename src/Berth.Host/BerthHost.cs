@@ -7,6 +7,7 @@ using Berth.ControlPlane.History;
 using Berth.ControlPlane.Identity;
 using Berth.ControlPlane.Images;
 using Berth.ControlPlane.Jobs;
+using Berth.ControlPlane.Networks;
 using Berth.ControlPlane.Nodes;
 using Berth.ControlPlane.Security;
 using Berth.ControlPlane.Teams;
@@ -114,6 +115,7 @@ public static class BerthHost
         services.AddSingleton<ContainerService>();
         services.AddTransient<ContainerJobs>();
         services.AddSingleton<TeamService>();
+        services.AddSingleton<TeamNetworks>();
         services.AddSingleton<UserService>();
         services.AddSingleton<TemplateService>();
         services.AddSingleton<ImageCatalog>();
@@ -229,6 +231,7 @@ public static class BerthHost
         TemplateEndpoints.Map(api);
         ImageEndpoints.Map(api);
         NodeEndpoints.Map(api);
+        NetworkEndpoints.Map(api);
         AuditEndpoints.Map(api);
         RunEndpoints.Map(api);
         LiveServices.Map(app, api);

@@ -19,6 +19,9 @@ public sealed class Attachment
 
     public string Hostname { get; init; } = "";
 
+    /// <summary>More names the other containers of the network know it by (Docker's network aliases).</summary>
+    public List<string> Aliases { get; init; } = [];
+
     public string IfName { get; init; } = "eth0";
 
     /// <summary>The CNI configuration list as run (JSON).</summary>

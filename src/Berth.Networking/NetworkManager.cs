@@ -257,6 +257,9 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
 
         public string Hostname { get; init; } = "";
 
+        /// <summary>More names for it in the other containers' hosts files (Docker's network aliases).</summary>
+        public IReadOnlyList<string> Aliases { get; init; } = [];
+
         /// <summary>The container's network namespace (<c>/proc/PID/ns/net</c> of its init).</summary>
         public required string NetnsPath { get; init; }
 
@@ -287,6 +290,7 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
             NetworkId = network.Id,
             Name = request.Name,
             Hostname = request.Hostname,
+            Aliases = [.. request.Aliases],
             ConfList = ConfList(network, request.Ports.Count > 0).ToJsonString(),
             Ports = request.Ports.Select(p => p.ToString()).ToList(),
             HostsFile = request.HostsFile,
@@ -375,8 +379,8 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
     public const string LoopbackHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
 
     /// <summary>
-    /// Rewrites the hosts file of every container on the network: its own address under its hostname and name, and
-    /// every other container's under its name. Written in place (same inode), as the file is bind-mounted into running
+    /// Rewrites the hosts file of every container on the network: its own address under its hostname, name and
+    /// aliases, and every other container's under its name and aliases. Written in place (same inode), as the file is bind-mounted into running
     /// containers, which then see the change.
     /// </summary>
     private void SyncHostsLocked(string networkId)
@@ -387,10 +391,14 @@ public sealed class NetworkManager(string root, string pluginDir = CniClient.Def
             if (self.HostsFile is not { } path || !File.Exists(path)) continue;
             var text = new StringBuilder(LoopbackHosts);
             text.Append(self.Ip).Append('\t').Append(self.Hostname);
-            if (self.Name.Length > 0 && self.Name != self.Hostname) text.Append(' ').Append(self.Name);
+            foreach (var name in new[] { self.Name }.Concat(self.Aliases).Where(n => n.Length > 0 && n != self.Hostname).Distinct(StringComparer.Ordinal))
+                text.Append(' ').Append(name);
             text.Append('\n');
-            foreach (var other in members.Where(m => m.ContainerId != self.ContainerId && m.Name.Length > 0))
-                text.Append(other.Ip).Append('\t').Append(other.Name).Append('\n');
+            foreach (var other in members.Where(m => m.ContainerId != self.ContainerId))
+            {
+                var names = new[] { other.Name }.Concat(other.Aliases).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+                if (names.Count > 0) text.Append(other.Ip).Append('\t').AppendJoin(' ', names).Append('\n');
+            }
             WriteInPlace(path, text.ToString());
         }
     }

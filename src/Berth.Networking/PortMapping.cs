@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -11,30 +12,49 @@ public sealed record PortMapping(string HostIp, int HostPort, int ContainerPort,
     /// <summary>The host address a port is published on when <c>-p</c> names none: loopback only, never every interface by accident.</summary>
     public const string DefaultHostIp = "127.0.0.1";
 
+    /// <summary>The form a published port is given in, with examples, for error messages.</summary>
+    public const string Form = "[HOST-IP:]HOST-PORT:CONTAINER-PORT[/tcp|udp], such as 8080:80 or 127.0.0.1:8080:80/tcp";
+
     /// <summary>Parses one <c>-p</c> value.</summary>
     /// <exception cref="NetworkException">It is malformed; the message shows the form.</exception>
     public static PortMapping Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        NetworkException Bad(string why) => new($"-p {text}: {why}; give [HOST-IP:]HOST-PORT:CONTAINER-PORT[/tcp|udp], such as 8080:80 or 127.0.0.1:8080:80/tcp");
+        return TryParse(text, out var mapping, out var error) ? mapping : throw new NetworkException($"-p {text}: {error}; give {Form}");
+    }
+
+    /// <summary>Parses one published port; on failure <paramref name="error"/> says what is wrong with it (without the form).</summary>
+    public static bool TryParse(string text, [NotNullWhen(true)] out PortMapping? mapping, [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        mapping = null;
         var spec = text;
         var protocol = "tcp";
         if (spec.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0)
         {
             protocol = spec[(slash + 1)..];
             spec = spec[..slash];
-            if (protocol is not ("tcp" or "udp")) throw Bad($"unknown protocol \"{protocol}\"");
+            if (protocol is not ("tcp" or "udp")) return Fail($"unknown protocol \"{protocol}\"", out error);
         }
         var parts = spec.Split(':');
-        if (parts.Length == 1) throw Bad("a host port is needed (ports are not published on a random one)");
-        if (parts.Length > 3) throw Bad("too many ':'");
+        if (parts.Length == 1) return Fail("a host port is needed (ports are not published on a random one)", out error);
+        if (parts.Length > 3) return Fail("too many ':'", out error);
         var hostIp = parts.Length == 3 ? parts[0] : DefaultHostIp;
-        if (!Ipv4Subnet.TryParseAddress(hostIp, out _)) throw Bad($"\"{hostIp}\" is not an IPv4 address");
-        int Port(string s, string what) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= 65535
-            ? p : throw Bad($"{what} port \"{s}\" is not a number from 1 to 65535");
-        var hostPort = Port(parts[^2], "host");
-        var containerPort = Port(parts[^1], "container");
-        return new PortMapping(hostIp, hostPort, containerPort, protocol);
+        if (!Ipv4Subnet.TryParseAddress(hostIp, out _)) return Fail($"\"{hostIp}\" is not an IPv4 address", out error);
+        if (!TryPort(parts[^2], out var hostPort)) return Fail($"host port \"{parts[^2]}\" is not a number from 1 to 65535", out error);
+        if (!TryPort(parts[^1], out var containerPort)) return Fail($"container port \"{parts[^1]}\" is not a number from 1 to 65535", out error);
+        mapping = new PortMapping(hostIp, hostPort, containerPort, protocol);
+        error = null;
+        return true;
+    }
+
+    private static bool TryPort(string s, out int port)
+        => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535;
+
+    private static bool Fail(string why, out string error)
+    {
+        error = why;
+        return false;
     }
 
     /// <summary>The canonical form, <c>127.0.0.1:8080:80/tcp</c>.</summary>

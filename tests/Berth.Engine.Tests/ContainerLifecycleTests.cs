@@ -437,4 +437,15 @@ public sealed class ContainerLifecycleTests : IDisposable
         Assert.Contains("has no value", e.Message);
         Assert.Empty(_h.ContainerDirs());
     }
+
+    [RequiresRootFact]
+    public void Create_NetworkAliasesWithoutABridgeNetworkOrMalformed_RefusedAndMakesNothing()
+    {
+        var none = Assert.Throws<EngineException>(() => _h.Engine.CreateAsync(new RunOptions { Image = "busybox", NetworkAliases = ["web"] }).GetAwaiter().GetResult());
+        var bad = Assert.Throws<EngineException>(() => _h.Engine.CreateAsync(new RunOptions { Image = "busybox", Network = "backend", NetworkAliases = ["-web"] }).GetAwaiter().GetResult());
+
+        Assert.Contains("network aliases need a bridge network", none.Message, StringComparison.Ordinal);
+        Assert.Contains("invalid network alias \"-web\"", bad.Message, StringComparison.Ordinal);
+        Assert.Empty(_h.ContainerDirs());
+    }
 }

@@ -32,6 +32,11 @@ public sealed class HostEndpointsTests
         using var anon = host.Anonymous();
         var openapi = JsonDocument.Parse(await anon.GetStringAsync("openapi/v1.json")).RootElement;
         Assert.True(openapi.GetProperty("paths").TryGetProperty("/api/v1/containers", out _));
+        Assert.True(openapi.GetProperty("paths").TryGetProperty("/api/v1/networks", out _));
+        var schemas = openapi.GetProperty("components").GetProperty("schemas");
+        Assert.All(new[] { "network", "ports" }, p => Assert.True(schemas.GetProperty("CreateContainerRequest").GetProperty("properties").TryGetProperty(p, out _), p));
+        Assert.All(new[] { "network", "ports", "ipAddress" }, p => Assert.True(schemas.GetProperty("ContainerView").GetProperty("properties").TryGetProperty(p, out _), p));
+        Assert.All(new[] { "name", "team", "subnet", "gateway", "node", "containers" }, p => Assert.True(schemas.GetProperty("NetworkView").GetProperty("properties").TryGetProperty(p, out _), p));
         Assert.Equal("Healthy", await anon.GetStringAsync("healthz"));
         Assert.Equal("Healthy", await anon.GetStringAsync("readyz"));
         using var admin = await host.AdminAsync();

@@ -21,8 +21,8 @@ namespace Berth.Host.Tests;
 /// <summary>
 /// One test's control plane: a fresh database (migrated), a private engine data root and runtime root with the
 /// busybox image loaded, and the real host on a loopback port. The host can be stopped and started again over the
-/// same database and roots. Dispose stops the host, removes every container it made (killing running ones), and
-/// deletes the roots and the database.
+/// same database and roots. Dispose stops the host, removes every container it made (killing running ones) and every
+/// network, and deletes the roots and the database.
 /// </summary>
 public sealed class HostHarness : IAsyncDisposable
 {
@@ -196,6 +196,12 @@ public sealed class HostHarness : IAsyncDisposable
                 try { engine.Remove(c.Id, force: true); }
                 catch (EngineException e) when (engine.Containers.TryFind(c.Id) is null) { _ = e; }
                 catch (EngineException e) { failures.Add($"rm -f {c.Name}: {e.Message}"); }
+            }
+            // The teams' networks (bridges, leases, the data root's nftables table) go too, whether or not the test removed them.
+            foreach (var n in engine.Networks.List())
+            {
+                try { engine.Networks.Remove(n.Name, engine.IsLive); }
+                catch (Berth.Networking.NetworkException e) { failures.Add($"network rm {n.Name}: {e.Message}"); }
             }
         }
         finally

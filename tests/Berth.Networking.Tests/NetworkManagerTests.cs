@@ -32,7 +32,9 @@ public sealed class NetworkManagerTests : IDisposable
 
     private string Name() => UniqueId.New("n");
 
-    private Attachment Attach(string network, string id, params string[] ports)
+    private Attachment Attach(string network, string id, params string[] ports) => AttachWithAliases(network, id, [], ports);
+
+    private Attachment AttachWithAliases(string network, string id, IReadOnlyList<string> aliases, params string[] ports)
     {
         var ns = new TestNetns();
         _netns.Add(ns);
@@ -41,7 +43,7 @@ public sealed class NetworkManagerTests : IDisposable
         _live.Add(id);
         return _networks.Attach(new NetworkManager.AttachRequest
         {
-            ContainerId = id, Network = network, Name = id, Hostname = id, NetnsPath = ns.Path, HostsFile = hosts,
+            ContainerId = id, Network = network, Name = id, Hostname = id, Aliases = aliases, NetnsPath = ns.Path, HostsFile = hosts,
             Ports = ports.Select(PortMapping.Parse).ToList(),
         }, _live.Contains);
     }
@@ -98,6 +100,19 @@ public sealed class NetworkManagerTests : IDisposable
         Assert.Equal(inode, Inode(a.HostsFile!));
         _networks.Detach("bbb");
         Assert.DoesNotContain("bbb", File.ReadAllText(a.HostsFile!));
+    }
+
+    [RequiresRootFact]
+    public void Attach_WithAliases_OthersListItUnderItsNameAndAliases()
+    {
+        var net = _networks.Create(Name(), Subnet(), null, new Dictionary<string, string>());
+        var a = AttachWithAliases(net.Name, "aaa", ["web", "aaa"]);
+
+        var b = Attach(net.Name, "bbb");
+
+        Assert.Contains($"{a.Ip}\taaa web\n", File.ReadAllText(b.HostsFile!));
+        Assert.Contains($"{a.Ip}\taaa web\n", File.ReadAllText(a.HostsFile!));
+        Assert.Equal(["web", "aaa"], _networks.AttachmentOf("aaa")!.Aliases);
     }
 
     [RequiresRootFact]

@@ -448,6 +448,59 @@ namespace Berth.Migrations.Migrations
                     b.ToTable("teams", (string)null);
                 });
 
+            modelBuilder.Entity("Berth.Data.Entities.TeamNetwork", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Bridge")
+                        .IsRequired()
+                        .HasMaxLength(15)
+                        .HasColumnType("character varying(15)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Gateway")
+                        .IsRequired()
+                        .HasMaxLength(15)
+                        .HasColumnType("character varying(15)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("NetworkId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("NodeId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Subnet")
+                        .IsRequired()
+                        .HasMaxLength(18)
+                        .HasColumnType("character varying(18)");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("NodeId", "Name")
+                        .IsUnique();
+
+                    b.HasIndex("TeamId", "NodeId")
+                        .IsUnique();
+
+                    b.ToTable("team_networks", (string)null);
+                });
+
             modelBuilder.Entity("Berth.Data.Entities.Template", b =>
                 {
                     b.Property<Guid>("Id")
@@ -684,6 +737,15 @@ namespace Berth.Migrations.Migrations
                     b.HasOne("Berth.Data.Entities.Container", null)
                         .WithMany()
                         .HasForeignKey("ContainerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Berth.Data.Entities.TeamNetwork", b =>
+                {
+                    b.HasOne("Berth.Data.Entities.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -42,6 +42,18 @@ public class ContainerDefinition
     /// </summary>
     public JsonElement? SeccompProfile { get; set; }
 
+    /// <summary>
+    /// <c>none</c> (the default: only loopback), <c>team</c> (the team's own bridge network on the node, where the
+    /// team's containers reach each other by name) or <c>host</c> (the host's network; admins only).
+    /// </summary>
+    public string? Network { get; set; }
+
+    /// <summary>
+    /// Published ports, each <c>[HOST-IP:]HOST-PORT:CONTAINER-PORT[/tcp|udp]</c> as Docker's short form (host IP
+    /// 127.0.0.1 unless given); only with <c>network</c> <c>team</c>.
+    /// </summary>
+    public List<string>? Ports { get; set; }
+
     /// <summary>The definition as a spec: fields left null stay null (defaults apply at launch), lists and maps empty.</summary>
     public ContainerSpec ToSpec() => new()
     {
@@ -59,6 +71,8 @@ public class ContainerDefinition
         IdleStopSeconds = IdleStopSeconds,
         UserNamespace = UserNamespace,
         SeccompProfile = SeccompProfile is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } profile ? profile.Clone() : null,
+        Network = Network,
+        Ports = Ports ?? [],
     };
 
     /// <summary>Copies the fields of <paramref name="spec"/> into this definition.</summary>
@@ -79,5 +93,7 @@ public class ContainerDefinition
         IdleStopSeconds = spec.IdleStopSeconds;
         UserNamespace = spec.UserNamespace;
         SeccompProfile = spec.SeccompProfile;
+        Network = spec.Network;
+        Ports = [.. spec.Ports];
     }
 }

@@ -50,6 +50,8 @@ public sealed class ContainerService(
         await guard.DemandAsync(caller.CanOperate(team.Id), caller, "container.create", "team", team.Name, team.Id, hidden: !caller.CanView(team.Id), cancellationToken).ConfigureAwait(false);
         if (SpecValidator.HostMounts(spec) is [var hostMount, ..])
             await guard.DemandAsync(caller.IsAdmin, caller, "container.mount-host", "mount", hostMount, team.Id, hidden: false, cancellationToken).ConfigureAwait(false);
+        if (SpecValidator.UsesHostNetwork(spec))
+            await guard.DemandAsync(caller.IsAdmin, caller, "container.network-host", "network", SpecValidator.NetworkHost, team.Id, hidden: false, cancellationToken).ConfigureAwait(false);
         if (!node.Engine.HasImage(spec.Image))
             throw ControlPlaneException.Invalid($"image \"{spec.Image}\" is not on node {node.NodeId}: pull it first (POST /api/v1/images/pull) or upload it");
 
@@ -69,6 +71,7 @@ public sealed class ContainerService(
             try
             {
                 await QuotaGuard.CheckAsync(db, team.Id, team.Name, spec, isNew: true, self: null, cancellationToken).ConfigureAwait(false);
+                if (request.Start) await AdmitPortsAsync(db, caller, node.NodeId, spec, null, null, cancellationToken).ConfigureAwait(false);
             }
             catch (ControlPlaneException e) when (e.Kind == ProblemKind.QuotaExceeded)
             {
@@ -96,7 +99,7 @@ public sealed class ContainerService(
         // The wait's answer is the answer (the owner is the caller): no further query for it.
         // The job starts from the row as committed (a copy the job may change), not from a read of it.
         var launched = request.Start ? await LaunchAndWaitAsync(container, caller, (Container)db.Entry(container).CurrentValues.ToObject(), cancellationToken).ConfigureAwait(false) : null;
-        return launched is not null ? ContainerView.From(launched, team.Name, caller.Name) : await GetAsync(caller, container.Id, cancellationToken).ConfigureAwait(false);
+        return launched is not null ? ContainerView.From(launched, team.Name, caller.Name, node.IpAddressOf(launched)) : await GetAsync(caller, container.Id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The containers of the caller's teams (all for admins and auditors), newest first; removed ones only when asked.</summary>
@@ -108,7 +111,7 @@ public sealed class ContainerService(
         if (caller.VisibleTeams is { } teams) query = query.Where(c => teams.Contains(c.TeamId));
         if (!includeRemoved) query = query.Where(c => c.RemovedAt == null);
         var list = await query.OrderByDescending(c => c.CreatedAt).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return list.Select(c => ContainerView.From(c, c.Team!.Name, c.Owner!.Username)).ToList();
+        return list.Select(c => ContainerView.From(c, c.Team!.Name, c.Owner!.Username, node.IpAddressOf(c))).ToList();
     }
 
     /// <summary>One container the caller may see.</summary>
@@ -117,7 +120,7 @@ public sealed class ContainerService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var c = await FindVisibleAsync(db, caller, id, cancellationToken).ConfigureAwait(false);
-        return ContainerView.From(c, c.Team!.Name, c.Owner!.Username);
+        return ContainerView.From(c, c.Team!.Name, c.Owner!.Username, node.IpAddressOf(c));
     }
 
     /// <summary>Starts a stopped container, after admission against the team's quota.</summary>
@@ -126,6 +129,7 @@ public sealed class ContainerService(
         {
             if (c.Desired == DesiredState.Running && c.State is ContainerState.Running or ContainerState.Restarting) return false;
             await QuotaGuard.CheckAsync(db, c.TeamId, team, c.Spec, isNew: false, self: c.Id, cancellationToken).ConfigureAwait(false);
+            await AdmitPortsAsync(db, caller, c.NodeId, c.Spec, c.Id, c.EngineId, cancellationToken).ConfigureAwait(false);
             c.Desired = DesiredState.Running;
             c.State = ContainerState.Pending;
             c.RestartCount = 0;
@@ -152,6 +156,7 @@ public sealed class ContainerService(
         => ChangeAsync(caller, id, "container.restart", async (db, c, team) =>
         {
             await QuotaGuard.CheckAsync(db, c.TeamId, team, c.Spec, isNew: false, self: c.Id, cancellationToken).ConfigureAwait(false);
+            await AdmitPortsAsync(db, caller, c.NodeId, c.Spec, c.Id, c.EngineId, cancellationToken).ConfigureAwait(false);
             c.Desired = DesiredState.Running;
             c.StopReason = "restart";
             return true;
@@ -248,6 +253,23 @@ public sealed class ContainerService(
         return await GetAsync(caller, id, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Admits the definition's published ports (see <see cref="PortGuard"/>) inside the change's transaction, then,
+    /// on this node, asks the engine whether anything else holds them (a container made with the <c>berth</c>
+    /// command, a program of the host): a conflict either way, with nothing written.
+    /// </summary>
+    private async Task AdmitPortsAsync(BerthDbContext db, Caller caller, string nodeId, ContainerSpec spec, Guid? self, string? selfEngineId, CancellationToken cancellationToken)
+    {
+        if (spec.Ports.Count == 0) return;
+        await PortGuard.CheckAsync(db, caller, nodeId, spec, self, cancellationToken).ConfigureAwait(false);
+        if (nodeId != node.NodeId) return;
+        try { node.Engine.Networks.EnsurePortsFree(SpecValidator.PortsOf(spec), node.Engine.IsLive, selfEngineId); }
+        catch (Berth.Networking.NetworkException e)
+        {
+            throw ControlPlaneException.Conflict("ports: " + (e.Message.StartsWith("-p ", StringComparison.Ordinal) ? e.Message[3..] : e.Message) + $" on node {nodeId}");
+        }
+    }
+
     /// <summary>The unique index on a team's live container names (see the container's entity configuration).</summary>
     private const string UniqueNameIndex = "IX_containers_TeamId_Name";
 
@@ -319,6 +341,8 @@ public sealed class ContainerService(
             IdleStopSeconds = r.IdleStopSeconds ?? template?.IdleStopSeconds,
             UserNamespace = r.UserNamespace ?? template?.UserNamespace ?? o.DefaultUserNamespace,
             SeccompProfile = r.SeccompProfile is { ValueKind: not (System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) } seccomp ? seccomp.Clone() : template?.SeccompProfile,
+            Network = r.Network ?? template?.Network ?? SpecValidator.NetworkNone,
+            Ports = r.Ports ?? template?.Ports ?? [],
         };
     }
 

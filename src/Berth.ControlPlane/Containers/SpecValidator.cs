@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Berth.Engine;
 using Berth.Data.Entities;
+using Berth.Networking;
 
 namespace Berth.ControlPlane.Containers;
 
@@ -63,6 +64,49 @@ public static partial class SpecValidator
         if (spec.UserNamespace is not (null or "auto" or "host"))
             throw ControlPlaneException.Invalid($"userNamespace \"{spec.UserNamespace}\" is not valid: use auto or host");
         if (spec.SeccompProfile is { } seccomp) CheckSeccomp(seccomp);
+        CheckNetwork(spec);
+    }
+
+    /// <summary>The network modes of a definition (<see cref="ContainerSpec.Network"/>); null means none.</summary>
+    public const string NetworkNone = "none", NetworkTeam = "team", NetworkHost = "host";
+
+    /// <summary>The most ports one container publishes.</summary>
+    public const int MaxPorts = 64;
+
+    /// <summary>Whether the definition asks for the host's network (only admins may).</summary>
+    public static bool UsesHostNetwork(ContainerSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Network == NetworkHost;
+    }
+
+    /// <summary>The definition's published ports, parsed (it has been checked).</summary>
+    public static IReadOnlyList<PortMapping> PortsOf(ContainerSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Ports.Select(PortMapping.Parse).ToList();
+    }
+
+    private static void CheckNetwork(ContainerSpec spec)
+    {
+        var network = spec.Network ?? NetworkNone;
+        if (network is not (NetworkNone or NetworkTeam or NetworkHost))
+            throw ControlPlaneException.Invalid($"network \"{network}\" is not valid: use none, team (the team's own network) or host (admins only)");
+        if (spec.Ports.Count == 0) return;
+        if (network != NetworkTeam)
+            throw ControlPlaneException.Invalid($"ports need network team: a container on network {network} has no network of its own to publish ports from");
+        if (spec.Ports.Count > MaxPorts) throw ControlPlaneException.Invalid($"ports: more than {MaxPorts} published ports");
+        var parsed = new List<PortMapping>();
+        for (var i = 0; i < spec.Ports.Count; i++)
+        {
+            var text = spec.Ports[i];
+            if (text is null) throw ControlPlaneException.Invalid($"ports[{i}]: null entry");
+            if (!PortMapping.TryParse(text, out var port, out var error))
+                throw ControlPlaneException.Invalid($"ports[{i}] \"{text}\" is not valid: {error}; give {PortMapping.Form}");
+            if (parsed.FirstOrDefault(p => p.Clashes(port)) is { } twice)
+                throw ControlPlaneException.Invalid($"ports[{i}] \"{text}\": host port {port.HostIp}:{port.HostPort}/{port.Protocol} is already given as {twice}");
+            parsed.Add(port);
+        }
     }
 
     /// <summary>The largest seccomp profile taken, as JSON text (Docker's default profile is about 20 KB).</summary>

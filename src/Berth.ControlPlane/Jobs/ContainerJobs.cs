@@ -1,4 +1,5 @@
 using Berth.ControlPlane.Containers;
+using Berth.ControlPlane.Networks;
 using Berth.ControlPlane.Workers;
 using Berth.Data;
 using Berth.Data.Entities;
@@ -15,7 +16,8 @@ namespace Berth.ControlPlane.Jobs;
 /// each takes a container id, reads what is wanted of it, and drives the engine there. Every job is idempotent and
 /// takes the container's lock, so a re-drive or a duplicate does no harm.
 /// </summary>
-public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, NodeEngine node, ContainerLocks locks, EngineEventIngestor ingestor, ILogger<ContainerJobs> logger)
+public sealed class ContainerJobs(
+    IDbContextFactory<BerthDbContext> dbFactory, NodeEngine node, ContainerLocks locks, EngineEventIngestor ingestor, TeamNetworks networks, ILogger<ContainerJobs> logger)
 {
     /// <summary>
     /// The container as this instance's last job saved it (null before that, or when the job changed nothing): a
@@ -54,6 +56,8 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
         string? error = null;
         try
         {
+            // The team's network, made on this node by its first launch there (and again if it was removed by hand).
+            if (c.Spec.Network == SpecValidator.NetworkTeam) await networks.EnsureAsync(c.TeamId, cancellationToken).ConfigureAwait(false);
             if (engineId is null || engine.Containers.TryFind(engineId) is null)
                 engineId = (await engine.CreateAsync(ToRunOptions(c), cancellationToken).ConfigureAwait(false)).Id;
             started = engine.Start(engineId);
@@ -152,6 +156,14 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Removes a deleted team's network from this node (nothing to do when it is gone).</summary>
+    public Task RemoveTeamNetworkAsync(string network, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        networks.RemoveFromNode(network);
+        return Task.CompletedTask;
+    }
+
     private async Task StopOnEngineAsync(Container c, CancellationToken cancellationToken)
     {
         ContainerRecord? record = null;
@@ -217,6 +229,8 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
         }
     }
 
+    private static string HostnameOf(Container c) => c.Name.Length <= 63 ? c.Name : c.Name[..63];
+
     /// <summary>The engine's options for a control-plane container.</summary>
     public static RunOptions ToRunOptions(Container c)
     {
@@ -227,7 +241,7 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
         {
             Image = s.Image,
             Name = EngineName(c.Id),
-            Hostname = c.Name.Length <= 63 ? c.Name : c.Name[..63],
+            Hostname = HostnameOf(c),
             Command = s.Command.Count > 0 ? s.Command : null,
             Env = s.Env.Select(kv => kv.Key + "=" + kv.Value).ToList(),
             Memory = s.MemoryBytes,
@@ -245,6 +259,16 @@ public sealed class ContainerJobs(IDbContextFactory<BerthDbContext> dbFactory, N
             // A definition saved before the field existed launches as it always did.
             UserNamespace = s.UserNamespace ?? "host",
             SeccompProfile = SpecValidator.SeccompOption(s.SeccompProfile),
+            // Definitions saved before the field existed launch with none, as they always did.
+            Network = s.Network switch
+            {
+                SpecValidator.NetworkTeam => TeamNetworks.NameFor(c.TeamId),
+                SpecValidator.NetworkHost => "host",
+                _ => "none",
+            },
+            Ports = s.Ports,
+            // Its engine name is made of its id: the team's other containers reach it by its own name.
+            NetworkAliases = s.Network == SpecValidator.NetworkTeam ? [c.Name] : [],
         };
     }
 }

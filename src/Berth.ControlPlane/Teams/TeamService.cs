@@ -1,6 +1,7 @@
 using System.Globalization;
 using Berth.ControlPlane.Audit;
 using Berth.ControlPlane.Containers;
+using Berth.ControlPlane.Jobs;
 using Berth.ControlPlane.Security;
 using Berth.Data;
 using Berth.Data.Entities;
@@ -12,7 +13,7 @@ namespace Berth.ControlPlane.Teams;
 /// Teams, their members and their quotas. Admins create and delete teams and set quotas; a team's owners (and admins)
 /// manage its members. A team the caller does not see is not found, whatever the action.
 /// </summary>
-public sealed class TeamService(IDbContextFactory<BerthDbContext> dbFactory, AuditLog audit, Guard guard)
+public sealed class TeamService(IDbContextFactory<BerthDbContext> dbFactory, AuditLog audit, Guard guard, JobDispatcher dispatcher)
 {
     /// <summary>The teams the caller belongs to (every team for admins and auditors), by name.</summary>
     public async Task<IReadOnlyList<TeamView>> ListAsync(Caller caller, CancellationToken cancellationToken)
@@ -57,7 +58,8 @@ public sealed class TeamService(IDbContextFactory<BerthDbContext> dbFactory, Aud
 
     /// <summary>
     /// Deletes a team (admins only) with its members, quota and templates, and the records of its removed
-    /// containers with their runs and events. The audit trail keeps every entry about it.
+    /// containers with their runs and events. The audit trail keeps every entry about it. Its networks are then
+    /// removed from their nodes by a job on each (<see cref="ContainerJobs.RemoveTeamNetworkAsync"/>).
     /// </summary>
     /// <exception cref="ControlPlaneException">Not found, not an admin (forbidden), or the team still has containers that are not removed (conflict).</exception>
     public async Task DeleteAsync(Caller caller, Guid id, CancellationToken cancellationToken)
@@ -70,6 +72,8 @@ public sealed class TeamService(IDbContextFactory<BerthDbContext> dbFactory, Aud
         var live = await db.Containers.Where(c => c.TeamId == id && c.RemovedAt == null).Select(c => c.Name).ToListAsync(cancellationToken).ConfigureAwait(false);
         if (live.Count > 0)
             throw ControlPlaneException.Conflict($"team {team.Name} still has {live.Count} container(s) ({string.Join(", ", live.Take(5))}{(live.Count > 5 ? ", …" : "")}): remove them first");
+        // Its networks' rows go with it (cascade); the networks themselves are on the nodes.
+        var networks = await db.TeamNetworks.Where(n => n.TeamId == id).Select(n => new { n.NodeId, n.Name }).ToListAsync(cancellationToken).ConfigureAwait(false);
         await audit.CommitAsync(db, new AuditRecord(caller, "team.delete", "team", id.ToString(), id, AuditRecord.Allowed, team.Name), cancellationToken,
             beforeSave: async () =>
             {
@@ -78,6 +82,7 @@ public sealed class TeamService(IDbContextFactory<BerthDbContext> dbFactory, Aud
                 await db.Containers.Where(c => c.TeamId == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
                 await db.Teams.Where(t => t.Id == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
+        foreach (var n in networks) await dispatcher.DispatchAsync(n.NodeId, j => j.RemoveTeamNetworkAsync(n.Name, CancellationToken.None)).ConfigureAwait(false);
     }
 
     /// <summary>The team's members, by user name.</summary>

@@ -9,7 +9,8 @@ namespace Berth.ControlPlane.Templates;
 
 /// <summary>
 /// Saved container definitions of a team: those who see the team read its templates; members, owners and admins
-/// make, change and delete them. A definition is checked as a launch's is, host mounts included (admins only).
+/// make, change and delete them. A definition is checked as a launch's is, host mounts and the host network included
+/// (admins only).
 /// </summary>
 public sealed class TemplateService(IDbContextFactory<BerthDbContext> dbFactory, AuditLog audit, Guard guard)
 {
@@ -125,6 +126,8 @@ public sealed class TemplateService(IDbContextFactory<BerthDbContext> dbFactory,
         await guard.DemandAsync(caller.CanOperate(teamId), caller, action, "template", target, teamId, hidden: !caller.CanView(teamId), cancellationToken).ConfigureAwait(false);
         if (spec is not null && SpecValidator.HostMounts(spec) is [var hostMount, ..])
             await guard.DemandAsync(caller.IsAdmin, caller, "template.mount-host", "mount", hostMount, teamId, hidden: false, cancellationToken).ConfigureAwait(false);
+        if (spec is not null && SpecValidator.UsesHostNetwork(spec))
+            await guard.DemandAsync(caller.IsAdmin, caller, "template.network-host", "network", SpecValidator.NetworkHost, teamId, hidden: false, cancellationToken).ConfigureAwait(false);
     }
 
     private static Task<string> TeamNameAsync(BerthDbContext db, Guid teamId, CancellationToken cancellationToken)

@@ -48,4 +48,13 @@ public sealed record ContainerSpec
     /// object, a profile in the runtime spec's <c>linux.seccomp</c> form. Kept as the JSON it was given in.
     /// </summary>
     public JsonElement? SeccompProfile { get; init; }
+
+    /// <summary>
+    /// <c>none</c> (a network namespace with only loopback), <c>team</c> (the team's bridge network on the node) or
+    /// <c>host</c> (admins only). Null in definitions saved before the field existed: they launch with none, as before.
+    /// </summary>
+    public string? Network { get; init; }
+
+    /// <summary>Published ports, <c>[HOST-IP:]HOST-PORT:CONTAINER-PORT[/tcp|udp]</c> each, as given; on the team network only.</summary>
+    public IReadOnlyList<string> Ports { get; init; } = [];
 }
