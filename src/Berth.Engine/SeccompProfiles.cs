@@ -83,7 +83,11 @@ public static class SeccompProfiles
         if (!System.Text.Unicode.Utf8.IsValid(json)) return null;
         try
         {
-            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 }) as JsonObject;
+            // A name given twice is refused while parsing, not later when the object is walked.
+            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions
+            {
+                AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64, AllowDuplicateProperties = false,
+            }) as JsonObject;
         }
         catch (JsonException)
         {

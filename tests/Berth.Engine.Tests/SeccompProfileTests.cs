@@ -170,6 +170,16 @@ public sealed class SeccompProfileTests : IDisposable
         Assert.Equal(kept ? 1 : 0, SeccompProfiles.Parse(profile, [], release).Syscalls!.Count);
     }
 
+    [Fact]
+    public void Parse_NameGivenTwice_RefusedAsAnEngineError()
+    {
+        const string profile = """{ "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "includes": {}, "includes": { "caps": ["CAP_SYS_ADMIN"] } } ] }""";
+
+        var e = Assert.Throws<EngineException>(() => SeccompProfiles.Parse(profile, [], "6.1.0"));
+
+        Assert.StartsWith("seccomp profile", e.Message, StringComparison.Ordinal);
+    }
+
     [RequiresRootFact]
     public void RunHelp_ShowsSecurityOpt()
     {

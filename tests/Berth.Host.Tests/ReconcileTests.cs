@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Berth.ControlPlane.Jobs;
+using Berth.ControlPlane.Networks;
 using Berth.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,5 +59,22 @@ public sealed class ReconcileTests
         Assert.Empty(await ReconcileAsync(host));
         await using var again = host.NewDb();
         Assert.Equal(rows["ends"].Version, (await again.Containers.SingleAsync(c => c.Name == "ends")).Version);
+    }
+
+    [Fact]
+    public async Task Reconcile_NetworkOfADeletedTeamLeftOnTheNode_Removed()
+    {
+        await using var host = await HostHarness.StartAsync();
+        await host.StopHostAsync();
+        var engine = host.Engine;
+        var gone = Guid.NewGuid();
+        var orphan = engine.Networks.Create(TeamNetworks.NameFor(gone), null, null, new Dictionary<string, string> { [TeamNetworks.TeamLabel] = gone.ToString() });
+        var other = engine.Networks.Create("not-a-team-network", null, null, new Dictionary<string, string>());
+
+        var done = await ReconcileAsync(host);
+
+        Assert.Contains($"network {orphan.Name}: removed (its team was deleted)", done);
+        Assert.Null(engine.Networks.TryFind(orphan.Name));
+        Assert.NotNull(engine.Networks.TryFind(other.Name));
     }
 }

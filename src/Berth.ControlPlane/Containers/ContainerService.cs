@@ -159,6 +159,9 @@ public sealed class ContainerService(
             await AdmitPortsAsync(db, caller, c.NodeId, c.Spec, c.Id, c.EngineId, cancellationToken).ConfigureAwait(false);
             c.Desired = DesiredState.Running;
             c.StopReason = "restart";
+            // Counted as about to run from now on, as a start is: its quota share and its ports are held until its job
+            // runs, not free for another launch meanwhile.
+            if (c.State is not (ContainerState.Running or ContainerState.Restarting)) c.State = ContainerState.Pending;
             return true;
         }, c => WaitAsync(c.Id, dispatcher.DispatchAsync(c.NodeId, j => j.RestartAsync(c.Id, caller.UserId, CancellationToken.None)),
             x => x.StartedAt > c.StartedAt || x.State == ContainerState.Failed, cancellationToken), cancellationToken);
@@ -263,10 +266,15 @@ public sealed class ContainerService(
         if (spec.Ports.Count == 0) return;
         await PortGuard.CheckAsync(db, caller, nodeId, spec, self, cancellationToken).ConfigureAwait(false);
         if (nodeId != node.NodeId) return;
-        try { node.Engine.Networks.EnsurePortsFree(SpecValidator.PortsOf(spec), node.Engine.IsLive, selfEngineId); }
-        catch (Berth.Networking.NetworkException e)
+        // One port at a time, so that the refusal names the port without repeating the engine's words, which name the
+        // holder: a container of another team, or one made with the berth command, is none of the caller's business.
+        foreach (var port in SpecValidator.PortsOf(spec))
         {
-            throw ControlPlaneException.Conflict("ports: " + (e.Message.StartsWith("-p ", StringComparison.Ordinal) ? e.Message[3..] : e.Message) + $" on node {nodeId}");
+            try { node.Engine.Networks.EnsurePortsFree([port], node.Engine.IsLive, selfEngineId); }
+            catch (Berth.Networking.NetworkException)
+            {
+                throw ControlPlaneException.Conflict($"ports: host port {port.HostIp}:{port.HostPort}/{port.Protocol} is already in use on node {nodeId}");
+            }
         }
     }
 

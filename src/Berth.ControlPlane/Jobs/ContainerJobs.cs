@@ -57,7 +57,12 @@ public sealed class ContainerJobs(
         try
         {
             // The team's network, made on this node by its first launch there (and again if it was removed by hand).
-            if (c.Spec.Network == SpecValidator.NetworkTeam) await networks.EnsureAsync(c.TeamId, cancellationToken).ConfigureAwait(false);
+            if (c.Spec.Network == SpecValidator.NetworkTeam)
+            {
+                try { await networks.EnsureAsync(c.TeamId, cancellationToken).ConfigureAwait(false); }
+                catch (ControlPlaneException e) { throw new EngineException("the team's network could not be made: " + e.Message, e); }
+                catch (DbUpdateException e) { throw new EngineException("the team's network could not be recorded: " + e.Message, e); }
+            }
             if (engineId is null || engine.Containers.TryFind(engineId) is null)
                 engineId = (await engine.CreateAsync(ToRunOptions(c), cancellationToken).ConfigureAwait(false)).Id;
             started = engine.Start(engineId);
@@ -114,7 +119,7 @@ public sealed class ContainerJobs(
         using var held = await locks.TakeAsync(containerId, cancellationToken).ConfigureAwait(false);
         var c = await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
         if (c is null || c.Desired == DesiredState.Running) return;
-        await StopOnEngineAsync(c, cancellationToken).ConfigureAwait(false);
+        await StopOnEngineAsync(c, ContainerState.Stopped, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops the container if it runs, then starts it again (one run ends, the next begins).</summary>
@@ -125,7 +130,8 @@ public sealed class ContainerJobs(
         var c = await LoadAsync(containerId, cancellationToken).ConfigureAwait(false);
         if (c is null || c.Desired != DesiredState.Running) return;
         c.StopReason ??= "restart";
-        await StopOnEngineAsync(c, cancellationToken).ConfigureAwait(false);
+        // Pending between the halves, not stopped: its quota share and ports stay held for the start that follows.
+        await StopOnEngineAsync(c, ContainerState.Pending, cancellationToken).ConfigureAwait(false);
         await LaunchHeldAsync(containerId, actorId, cancellationToken).ConfigureAwait(false);
     }
 
@@ -164,7 +170,8 @@ public sealed class ContainerJobs(
         return Task.CompletedTask;
     }
 
-    private async Task StopOnEngineAsync(Container c, CancellationToken cancellationToken)
+    /// <summary>Stops the container on the engine and records the end of its run; the row is left in <paramref name="after"/>.</summary>
+    private async Task StopOnEngineAsync(Container c, string after, CancellationToken cancellationToken)
     {
         ContainerRecord? record = null;
         if (c.EngineId is { } engineId && node.Engine.Containers.TryFind(engineId) is not null) record = node.Engine.Stop(engineId);
@@ -174,7 +181,7 @@ public sealed class ContainerJobs(
             var now = record?.State.FinishedAt ?? DateTimeOffset.UtcNow;
             c.LastExitCode = record?.State.ExitCode ?? c.LastExitCode;
             await RunBook.CloseAsync(db, c.Id, now, record?.State.ExitCode, record?.State.OomKilled ?? false, reason ?? c.StopReason ?? "stopped", cancellationToken).ConfigureAwait(false);
-            if (c.State != ContainerState.Removed) c.State = ContainerState.Stopped;
+            if (c.State != ContainerState.Removed) c.State = after;
             c.FinishedAt = now;
             c.ExpiresAt = null;
             c.UpdatedAt = DateTimeOffset.UtcNow;

@@ -1,5 +1,6 @@
 using Berth.ControlPlane.Audit;
 using Berth.ControlPlane.Containers;
+using Berth.ControlPlane.Networks;
 using Berth.Data;
 using Berth.Data.Entities;
 using Berth.Engine;
@@ -13,7 +14,8 @@ namespace Berth.ControlPlane.Jobs;
 /// Recurring work of a node: reconciliation of the database with what the engine reports (after a crash of the
 /// host, a lost job, or changes made behind the control plane's back), and the audit chain's anchoring.
 /// </summary>
-public sealed class SupervisionJobs(IDbContextFactory<BerthDbContext> dbFactory, NodeEngine node, JobDispatcher dispatcher, AuditLog audit, ILogger<SupervisionJobs> logger)
+public sealed class SupervisionJobs(IDbContextFactory<BerthDbContext> dbFactory, NodeEngine node, JobDispatcher dispatcher, AuditLog audit, TeamNetworks networks,
+    ILogger<SupervisionJobs> logger)
 {
     /// <summary>A pending launch older than this is re-driven.</summary>
     public static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(30);
@@ -96,6 +98,22 @@ public sealed class SupervisionJobs(IDbContextFactory<BerthDbContext> dbFactory,
                 "stop" => dispatcher.DispatchAsync(c.NodeId, j => j.StopAsync(id, CancellationToken.None)),
                 _ => dispatcher.DispatchAsync(c.NodeId, j => j.RemoveAsync(id, CancellationToken.None)),
             }).ConfigureAwait(false);
+        }
+        // A deleted team's network whose removal from this node failed (a container still leaving it) or never ran (the
+        // host went down first) goes now.
+        var teams = (await db.Teams.AsNoTracking().Select(t => t.Id).ToListAsync(cancellationToken).ConfigureAwait(false)).ToHashSet();
+        foreach (var network in engine.Networks.List())
+        {
+            if (!network.Labels.TryGetValue(TeamNetworks.TeamLabel, out var owner) || !Guid.TryParse(owner, out var teamId) || teams.Contains(teamId)) continue;
+            try
+            {
+                networks.RemoveFromNode(network.Name);
+                done.Add($"network {network.Name}: removed (its team was deleted)");
+            }
+            catch (EngineException e)
+            {
+                logger.LogWarning("reconciliation: network {Name} of a deleted team stays for now: {Message}", network.Name, e.Message);
+            }
         }
         foreach (var line in done) logger.LogInformation("reconciliation: {Line}", line);
         return done;

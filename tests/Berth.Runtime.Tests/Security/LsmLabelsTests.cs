@@ -91,16 +91,6 @@ public class LsmLabelsTests
     }
 
     [Fact]
-    public void ApplyForExec_NoLabels_WritesNothing()
-    {
-        DedicatedThread.Run(() =>
-        {
-            LsmLabels.ApplyForExec(Labelled());
-            return 0;
-        });
-    }
-
-    [Fact]
     public void ApplyForExec_ProfileTheKernelRefuses_NamesProfileFileAndErrno()
     {
         // Here AppArmor is not enabled, so the kernel refuses the write; where it is, no profile has this name (ENOENT).
