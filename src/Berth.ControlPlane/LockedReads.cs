@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Berth.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -6,12 +7,29 @@ using Npgsql;
 namespace Berth.ControlPlane;
 
 /// <summary>
-/// An advisory lock and the reads it guards, sent to PostgreSQL in one round trip inside the transaction open on a
-/// context. The statements still run one after the other, and under read committed each takes its snapshot when it
-/// starts: the reads see everything committed by whoever held the lock before.
+/// The control plane's advisory locks, each held until the end of the transaction open on a context; and a lock with
+/// the reads it guards, sent to PostgreSQL in one round trip inside that transaction. The statements still run one
+/// after the other, and under read committed each takes its snapshot when it starts: the reads see everything
+/// committed by whoever held the lock before.
 /// </summary>
 public static class LockedReads
 {
+    /// <summary>The advisory lock's key for a lock named by text (<c>quota:TEAM</c>, <c>ports:NODE</c>…) given as <paramref name="parameter"/>.</summary>
+    private static string NamedKey(string parameter) => "hashtextextended(" + parameter + ", 7)";
+
+    /// <summary>Takes the transaction-scoped advisory lock named <paramref name="name"/> until the end of the transaction open on <paramref name="db"/>.</summary>
+    public static Task<int> TakeAsync(BerthDbContext db, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        // The name goes as a parameter: only the key's fixed SQL is put together here.
+        return db.Database.ExecuteSqlAsync(FormattableStringFactory.Create("SELECT pg_advisory_xact_lock(" + NamedKey("{0}") + ")", name), cancellationToken);
+    }
+
+    /// <summary>The reads below, under the lock named <paramref name="lockName"/> (as <see cref="TakeAsync"/> takes it).</summary>
+    public static Task<T> RunAsync<T>(BerthDbContext db, string lockName, IReadOnlyList<(string Sql, object[] Args)> reads,
+        Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+        => RunAsync(db, (NamedKey("$1"), [lockName]), reads, read, cancellationToken);
+
     /// <summary>
     /// Takes the transaction-scoped advisory lock <c>pg_advisory_xact_lock(<paramref name="lockSql"/>)</c>, runs
     /// <paramref name="reads"/> (each a statement with its <c>$1…</c> parameters) and hands their results, in order,

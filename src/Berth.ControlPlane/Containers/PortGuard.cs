@@ -27,7 +27,7 @@ public static class PortGuard
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Ports.Count == 0) return;
         var wanted = SpecValidator.PortsOf(spec);
-        var holders = await LockedReads.RunAsync(db, (LockKey, ["ports:" + nodeId]), [(HoldersSql, [nodeId, self ?? Guid.Empty])],
+        var holders = await LockedReads.RunAsync(db, "ports:" + nodeId, [(HoldersSql, [nodeId, self ?? Guid.Empty])],
             async (reader, ct) =>
             {
                 var list = new List<(string Name, Guid TeamId, string Ports)>();
@@ -44,8 +44,6 @@ public static class PortGuard
             }
         }
     }
-
-    private const string LockKey = "hashtextextended($1, 7)";
 
     /// <summary>The node's live containers that publish ports (the index on node and state finds them).</summary>
     private const string HoldersSql = """

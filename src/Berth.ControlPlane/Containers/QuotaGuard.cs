@@ -49,10 +49,8 @@ public static class QuotaGuard
     public static Task LockAsync(BerthDbContext db, Guid teamId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(" + LockKey + ")", [LockName(teamId)], cancellationToken);
+        return LockedReads.TakeAsync(db, LockName(teamId), cancellationToken);
     }
-
-    private const string LockKey = "hashtextextended({0}, 7)";
 
     private static string LockName(Guid teamId) => "quota:" + teamId;
 
@@ -61,7 +59,7 @@ public static class QuotaGuard
     /// <see cref="LockedReads"/>); the use is read even when there is no quota, which costs less than a second trip.
     /// </summary>
     private static Task<(Quota? Quota, QuotaUse Use)> LockAndReadAsync(BerthDbContext db, Guid teamId, Guid? self, CancellationToken cancellationToken)
-        => LockedReads.RunAsync(db, (Positional(LockKey), [LockName(teamId)]),
+        => LockedReads.RunAsync(db, LockName(teamId),
             [
                 ("""SELECT "MaxContainers", "MaxCpus", "MaxMemoryBytes", "MaxPids" FROM quotas WHERE "TeamId" = $1""", [teamId]),
                 (Positional(UseSql), [teamId, self ?? Guid.Empty]),

@@ -100,7 +100,7 @@ public sealed class IdentityService(IDbContextFactory<BerthDbContext> dbFactory,
         Passwords.CheckStrength(password);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // Two hosts starting at once: only one makes the admin.
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended('bootstrap', 7))", cancellationToken).ConfigureAwait(false);
+        await LockedReads.TakeAsync(db, "bootstrap", cancellationToken).ConfigureAwait(false);
         if (await db.Users.AnyAsync(cancellationToken).ConfigureAwait(false)) return null;
         var admin = new User { Username = "admin", PasswordHash = Passwords.Hash(password), Role = GlobalRole.Admin };
         var team = await db.Teams.FirstOrDefaultAsync(t => t.Name == "default", cancellationToken).ConfigureAwait(false) ?? new Team { Name = "default" };

@@ -45,7 +45,7 @@ public sealed class ImageCatalog(IDbContextFactory<BerthDbContext> dbFactory, No
     public async Task<IReadOnlyList<ImageView>> RecordAsync(BerthDbContext db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 7))", ["node-images:" + node.NodeId], cancellationToken).ConfigureAwait(false);
+        await LockedReads.TakeAsync(db, "node-images:" + node.NodeId, cancellationToken).ConfigureAwait(false);
         var images = await ListAsync(cancellationToken).ConfigureAwait(false);
         var rows = await db.NodeImages.Where(i => i.NodeId == node.NodeId).ToDictionaryAsync(i => i.Reference, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();

@@ -71,7 +71,7 @@ public sealed class TeamNetworks(IDbContextFactory<BerthDbContext> dbFactory, No
         // Known already: the usual case, one read and no lock.
         if (await db.TeamNetworks.AnyAsync(n => n.TeamId == teamId && n.NodeId == node.NodeId && n.NetworkId == network.Id, cancellationToken).ConfigureAwait(false)) return;
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var recorded = await LockedReads.RunAsync(db, ("hashtextextended($1, 7)", ["team-network:" + teamId + ":" + node.NodeId]),
+        var recorded = await LockedReads.RunAsync(db, "team-network:" + teamId + ":" + node.NodeId,
             [("""SELECT "Id", "NetworkId" FROM team_networks WHERE "TeamId" = $1 AND "NodeId" = $2""", [teamId, node.NodeId])],
             async (reader, ct) => await reader.ReadAsync(ct).ConfigureAwait(false) ? (reader.GetGuid(0), reader.GetString(1)) : ((Guid, string)?)null,
             cancellationToken).ConfigureAwait(false);

@@ -229,7 +229,7 @@ public sealed class TeamService(IDbContextFactory<BerthDbContext> dbFactory, Aud
 
     /// <summary>Serialises changes to one team's members, so that two owners demoting each other cannot both succeed.</summary>
     private static Task<int> LockMembersAsync(BerthDbContext db, Guid teamId, CancellationToken cancellationToken)
-        => db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 7))", ["members:" + teamId], cancellationToken);
+        => LockedReads.TakeAsync(db, "members:" + teamId, cancellationToken);
 
     /// <summary>Refuses (conflict) to take the last owner away from a team, unless an admin does it (admins manage every team).</summary>
     private static async Task KeepAnOwnerAsync(BerthDbContext db, Caller caller, Team team, string username, CancellationToken cancellationToken)

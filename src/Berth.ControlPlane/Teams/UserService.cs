@@ -74,7 +74,7 @@ public sealed class UserService(IDbContextFactory<BerthDbContext> dbFactory, Aud
         await guard.DemandAsync(caller.IsAdmin, caller, "user.update", "user", id.ToString(), null, hidden: !caller.ReadsEverything && caller.UserId != id, cancellationToken).ConfigureAwait(false);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // Serialises changes of admins, so that two admins demoting each other cannot both succeed.
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended('admins', 7))", cancellationToken).ConfigureAwait(false);
+        await LockedReads.TakeAsync(db, "admins", cancellationToken).ConfigureAwait(false);
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken).ConfigureAwait(false) ?? throw ControlPlaneException.NotFound($"user {id}");
         if (request.Version is { } version && user.Version != version)
             throw ControlPlaneException.Conflict($"user {user.Username} was changed since version {version}; read it again");
