@@ -55,13 +55,14 @@ public sealed class VmStageTests(ITestOutputHelper output) : IDisposable
     {
         Skip.IfNot(Privileges.IsRoot, Privileges.SkipReason);
         // The stage's own QEMU deadline comes well before this test's: a guest that hangs is then killed by the
-        // stage, which prints the console's tail, instead of by the test runner, which prints nothing of it.
-        var result = Script.Run(300, new Dictionary<string, string>
+        // stage, which prints the console's tail, instead of by the test runner, which prints nothing of it. An
+        // emulated guest (no KVM) on a host busy with other tests can stall for minutes, so both are generous.
+        var result = Script.Run(600, new Dictionary<string, string>
         {
             ["BERTH_BINARY"] = BerthCli.LocateBinary(),
             ["BERTH_VM_OUT"] = outDir,
             ["BERTH_VM_FAULT"] = fault,
-            ["BERTH_VM_TIMEOUT"] = "150",
+            ["BERTH_VM_TIMEOUT"] = "420",
         }, [Script.Find("tests/vm/stage.sh"), .. cases]);
         output.WriteLine(result.Output);
         Skip.If(result.Status == CannotRun, $"the VM stage cannot run here: {result.Output.Trim().Split('\n')[^1]}");
