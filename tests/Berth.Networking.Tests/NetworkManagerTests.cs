@@ -64,7 +64,10 @@ public sealed class NetworkManagerTests : IDisposable
     [RequiresRootFact]
     public void Create_SubnetOfAHostRoute_IsRefused()
     {
-        var route = Ipv4Subnet.HostRoutes().FirstOrDefault(r => !r.Interface.StartsWith("berth", StringComparison.Ordinal));
+        // A route of the interface the host's default route leaves by: one that no other test makes and removes meanwhile.
+        var uplinks = File.ReadAllLines("/proc/net/route").Skip(1).Select(l => l.Split('\t', StringSplitOptions.TrimEntries))
+            .Where(f => f.Length > 7 && f[1] == "00000000" && f[7] == "00000000").Select(f => f[0]).ToHashSet(StringComparer.Ordinal);
+        var route = Ipv4Subnet.HostRoutes().FirstOrDefault(r => uplinks.Contains(r.Interface));
         Assert.NotNull(route.Interface);
 
         var e = Assert.Throws<NetworkException>(() => _networks.Create(Name(), route.Subnet.ToString(), null, new Dictionary<string, string>()));
