@@ -17,6 +17,7 @@ using Berth.Data;
 using Berth.Host.Api;
 using Berth.Host.Auth;
 using Berth.Host.Hubs;
+using Berth.Host.Ui;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.PostgreSql;
@@ -134,6 +135,7 @@ public static class BerthHost
         services.AddHostedService<HttpHealthChecks>();
         services.AddHostedService<Bootstrap>();
         LiveServices.Add(services);
+        UiServices.Add(services);
 
         // Hangfire's own registrations hand out the process-wide JobStorage.Current and JobActivator.Current as they
         // are when first asked for: with two hosts in one process (the tests run several), one host would queue jobs
@@ -235,5 +237,6 @@ public static class BerthHost
         AuditEndpoints.Map(api);
         RunEndpoints.Map(api);
         LiveServices.Map(app, api);
+        UiServices.Map(app);
     }
 }
