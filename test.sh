@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test project under tests/*.Tests, then
+# Builds everything and runs every test project under tests/*.Tests and tests/Berth.E2E, then
 # the cgroup v2 VM stage (tests/vm/stage.sh), then prints a report of the
 # shared container cases per backend and one summary line:
 # "N passed, N failed, N skipped".
@@ -100,7 +100,7 @@ trx_counter() {
 total_passed=0 total_failed=0 total_skipped=0
 project_lines=()
 shopt -s nullglob
-for project in tests/*.Tests/*.csproj; do
+for project in tests/*.Tests/*.csproj tests/Berth.E2E/*.csproj; do
     name="$(basename "$project" .csproj)"
     trx="$results_dir/$name.trx"
     build_flag=(--no-build)

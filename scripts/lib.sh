@@ -21,9 +21,9 @@ BERTH_BUILD_PACKAGES=(clang zlib1g-dev busybox-static libseccomp2)
 # shellcheck disable=SC2034
 BERTH_NETWORK_PACKAGES=(containernetworking-plugins nftables iptables iproute2)
 # apparmor: apparmor_parser, which compiles the VM stage's AppArmor case's
-# profile (tests/vm/stage.sh).
+# profile (tests/vm/stage.sh). chromium: the browser tests/Berth.E2E drives.
 # shellcheck disable=SC2034
-BERTH_TEST_PACKAGES=(runc crun podman conmon uidmap docker-registry skopeo umoci apache2-utils apparmor
+BERTH_TEST_PACKAGES=(runc crun podman conmon uidmap docker-registry skopeo umoci apache2-utils apparmor chromium
     "${BERTH_NETWORK_PACKAGES[@]}")
 # shellcheck disable=SC2034
 BERTH_BENCH_PACKAGES=(hyperfine jq util-linux procps python3)

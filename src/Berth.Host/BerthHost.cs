@@ -86,10 +86,12 @@ public static class BerthHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         // appsettings.json is read from beside the host's binaries, wherever it is started from.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory, ApplicationName = typeof(BerthHost).Assembly.GetName().Name });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls(DefaultUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxJsonBody);
+        // The UI's static files (MudBlazor's, the framework's scripts) from the build output when not published (tests, dotnet run).
+        builder.WebHost.UseStaticWebAssets();
         configure?.Invoke(builder);
         AddServices(builder);
         var app = builder.Build();

@@ -1,0 +1,129 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Berth.Data.Entities;
+using Berth.Host.Tests;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Berth.E2E;
+
+/// <summary>The web UI in Debian's chromium against a real host, database and engine: what users do and see.</summary>
+public sealed class UiFlowTests(Browser browser) : IClassFixture<Browser>, IAsyncLifetime
+{
+    private HostHarness _host = null!;
+
+    public async Task InitializeAsync() => _host = await HostHarness.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Member_LaunchWatchAndStop_EveryPageShowsIt()
+    {
+        await _host.CreateUserAsync("alice", "blue", TeamRole.Member);
+        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await ui.SignInAsync("alice", "alice-password");
+        await ui.ScreenshotAsync("dashboard");
+
+        await ui.OpenPageAsync("/containers", "Containers");
+        await Expect(ui.Page.GetByTestId("empty-state")).ToContainTextAsync("No containers yet");
+
+        await ui.OpenPageAsync("/launch", "Launch a container");
+        await Expect(ui.Page.GetByTestId("launch-quota")).ToContainTextAsync("Containers");
+        await ui.Field("launch-name").FillAsync("e2e-busy");
+        await ui.Field("launch-command").FillAsync("sh -c 'echo hello-e2e; while :; do :; done'");
+        await ui.Field("launch-cpus").FillAsync("0.2");
+        await ui.ScreenshotAsync("launch");
+        await ui.Page.GetByTestId("launch-submit").ClickAsync();
+
+        await Expect(ui.Page.Locator("#page-title")).ToHaveTextAsync("e2e-busy");
+        await Expect(ui.Page).ToHaveURLAsync(new Regex("/containers/[0-9a-f-]{36}$"));
+        await Expect(ui.Page.GetByTestId("container-state")).ToHaveTextAsync("running");
+        // The stats reach the page and show the busy loop's CPU.
+        await Expect(ui.Page.GetByTestId("stats-cpu")).ToHaveTextAsync(new Regex("^[1-9][0-9.]* %$"));
+        // The chart moves: a second sample gives it a second point in time.
+        await Expect(ui.Page.GetByTestId("chart-cpu").Locator("text").Filter(new LocatorFilterOptions { HasTextRegex = new Regex(@"^\d\d:\d\d:\d\d$") }).Nth(1)).ToBeAttachedAsync();
+        await ui.ScreenshotAsync("container-stats");
+
+        await ui.Page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Processes" }).ClickAsync();
+        await Expect(ui.Page.GetByTestId("process-command").First).ToContainTextAsync("hello-e2e");
+        await ui.ScreenshotAsync("container-processes");
+
+        await ui.Page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Logs" }).ClickAsync();
+        await Expect(ui.Page.GetByTestId("log-lines")).ToContainTextAsync("hello-e2e");
+        await ui.ScreenshotAsync("container-logs");
+
+        await ui.Page.GetByTestId("action-stop").ClickAsync();
+        await ui.ConfirmAsync("Stop");
+        await Expect(ui.Page.GetByTestId("container-state")).Not.ToHaveTextAsync("running");
+        await ui.Page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Runs and events" }).ClickAsync();
+        await Expect(ui.Page.GetByTestId("runs")).ToContainTextAsync("stopped");
+        await ui.ScreenshotAsync("container-runs");
+
+        await ui.OpenPageAsync("/containers", "Containers");
+        await Expect(ui.Page.GetByTestId("containers-grid")).ToContainTextAsync("e2e-busy");
+        await ui.ScreenshotAsync("containers");
+
+        Assert.Empty(ui.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Viewer_OpensLaunch_IsToldTheyCannotLaunch()
+    {
+        await _host.CreateUserAsync("victor", "blue", TeamRole.Viewer);
+        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await ui.SignInAsync("victor", "victor-password");
+
+        await ui.OpenPageAsync("/launch", "Launch a container");
+        await Expect(ui.Page.GetByTestId("cannot-launch")).ToBeVisibleAsync();
+        await Expect(ui.Page.GetByTestId("launch-submit")).ToHaveCountAsync(0);
+        await ui.OpenPageAsync("/containers", "Containers");
+        await Expect(ui.Page.GetByTestId("empty-state")).ToContainTextAsync("your role does not launch them");
+    }
+
+    [Fact]
+    public async Task AnotherTeamsContainer_IsNotListed()
+    {
+        await _host.CreateUserAsync("bob", "blue", TeamRole.Member);
+        await _host.CreateUserAsync("rita", "red", TeamRole.Member);
+        using (var rita = await _host.UserAsync("rita"))
+        {
+            var launched = await rita.PostAsJsonAsync("api/v1/containers", new { image = "busybox:latest", name = "red-secret", command = new[] { "sleep", "600" } });
+            Assert.True(launched.IsSuccessStatusCode, await launched.Content.ReadAsStringAsync());
+        }
+        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await ui.SignInAsync("bob", "bob-password");
+
+        await ui.OpenPageAsync("/containers", "Containers");
+        await Expect(ui.Page.GetByTestId("empty-state")).ToBeVisibleAsync();
+        await Expect(ui.Page.GetByText("red-secret")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task SignIn_WrongPassword_ShowsErrorAndStaysSignedOut()
+    {
+        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await ui.Page.GotoAsync("/containers");
+        await Expect(ui.Page).ToHaveURLAsync(new Regex("/login\\?"));
+
+        await ui.Page.FillAsync("input[name=username]", "admin");
+        await ui.Page.FillAsync("input[name=password]", "not-the-password");
+        await ui.Page.ClickAsync("button[type=submit]");
+        await Expect(ui.Page.GetByTestId("login-error")).ToContainTextAsync("Wrong username or password");
+
+        await ui.Page.GotoAsync("/");
+        await Expect(ui.Page).ToHaveURLAsync(new Regex("/login\\?"));
+    }
+
+    [Fact]
+    public async Task SignOut_FromUserMenu_ReturnsToSignIn()
+    {
+        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await ui.SignInAsync("admin", HostHarness.AdminPassword);
+        await ui.Page.GetByTestId("user-menu").ClickAsync();
+        await ui.Page.GetByTestId("sign-out").ClickAsync();
+        await Expect(ui.Page).ToHaveURLAsync(new Regex("/login$"));
+
+        await ui.Page.GotoAsync("/containers");
+        await Expect(ui.Page).ToHaveURLAsync(new Regex("/login\\?"));
+    }
+}
