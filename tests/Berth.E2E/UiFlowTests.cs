@@ -67,6 +67,31 @@ public sealed class UiFlowTests(Browser browser) : IClassFixture<Browser>, IAsyn
     }
 
     [Fact]
+    public async Task Launch_OnTheTeamNetworkWithAPort_PageShowsAddressAndPort()
+    {
+        await _host.CreateUserAsync("nina", "green", TeamRole.Member);
+        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await ui.SignInAsync("nina", "nina-password");
+        await ui.OpenPageAsync("/launch", "Launch a container");
+        await Expect(ui.Page.GetByTestId("launch-quota")).ToContainTextAsync("Containers");
+        await ui.Field("launch-name").FillAsync("e2e-net");
+        await ui.Field("launch-command").FillAsync("sleep 600");
+        // Ports are published on the team network only: the field opens with that choice.
+        await Expect(ui.Field("launch-ports")).ToBeDisabledAsync();
+        await ui.Page.GetByTestId("launch-network").ClickAsync();
+        await ui.Page.Locator(".mud-popover-open").GetByText("team (the team's network)").ClickAsync();
+        var port = Random.Shared.Next(20000, 40000);
+        await ui.Field("launch-ports").FillAsync($"127.0.0.1:{port}:80");
+        await ui.Page.GetByTestId("launch-submit").ClickAsync();
+
+        await Expect(ui.Page.Locator("#page-title")).ToHaveTextAsync("e2e-net");
+        await Expect(ui.Page.GetByTestId("container-state")).ToHaveTextAsync("running");
+        await Expect(ui.Page.GetByTestId("ip-address")).ToHaveTextAsync(new Regex(@"\d+\.\d+\.\d+\.\d+"));
+        await Expect(ui.Page.GetByTestId("ports")).ToContainTextAsync($"127.0.0.1:{port}:80");
+        await ui.ScreenshotAsync("container-network");
+    }
+
+    [Fact]
     public async Task Viewer_OpensLaunch_IsToldTheyCannotLaunch()
     {
         await _host.CreateUserAsync("victor", "blue", TeamRole.Viewer);
