@@ -16,12 +16,27 @@ public sealed class UiFlowTests(Browser browser) : IClassFixture<Browser>, IAsyn
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
+    /// <summary>A new user of <paramref name="team"/> with <paramref name="role"/>, signed in on a tab of their own.</summary>
+    private async Task<UiSession> SignedInAsync(string user, string team, TeamRole role)
+    {
+        await _host.CreateUserAsync(user, team, role);
+        var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        try
+        {
+            await ui.SignInAsync(user, user + "-password");
+            return ui;
+        }
+        catch
+        {
+            await ui.DisposeAsync();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task Member_LaunchWatchAndStop_EveryPageShowsIt()
     {
-        await _host.CreateUserAsync("alice", "blue", TeamRole.Member);
-        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
-        await ui.SignInAsync("alice", "alice-password");
+        await using var ui = await SignedInAsync("alice", "blue", TeamRole.Member);
         await ui.ScreenshotAsync("dashboard");
 
         await ui.OpenPageAsync("/containers", "Containers");
@@ -69,9 +84,7 @@ public sealed class UiFlowTests(Browser browser) : IClassFixture<Browser>, IAsyn
     [Fact]
     public async Task Launch_OnTheTeamNetworkWithAPort_PageShowsAddressAndPort()
     {
-        await _host.CreateUserAsync("nina", "green", TeamRole.Member);
-        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
-        await ui.SignInAsync("nina", "nina-password");
+        await using var ui = await SignedInAsync("nina", "green", TeamRole.Member);
         await ui.OpenPageAsync("/launch", "Launch a container");
         await Expect(ui.Page.GetByTestId("launch-quota")).ToContainTextAsync("Containers");
         await ui.Field("launch-name").FillAsync("e2e-net");
@@ -94,9 +107,7 @@ public sealed class UiFlowTests(Browser browser) : IClassFixture<Browser>, IAsyn
     [Fact]
     public async Task Viewer_OpensLaunch_IsToldTheyCannotLaunch()
     {
-        await _host.CreateUserAsync("victor", "blue", TeamRole.Viewer);
-        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
-        await ui.SignInAsync("victor", "victor-password");
+        await using var ui = await SignedInAsync("victor", "blue", TeamRole.Viewer);
 
         await ui.OpenPageAsync("/launch", "Launch a container");
         await Expect(ui.Page.GetByTestId("cannot-launch")).ToBeVisibleAsync();
