@@ -7,13 +7,16 @@ namespace Berth.Ui.Tests.Fakes;
 
 /// <summary>
 /// A bUnit context with MudBlazor's services, loose JS interop (MudBlazor calls JS the tests need not answer) and
-/// the UI's seams replaced by fakes.
+/// the UI's seams replaced by fakes. Disposed asynchronously: MudBlazor's services only implement IAsyncDisposable,
+/// and xunit 2 calls only Dispose otherwise.
 /// </summary>
-public abstract class UiTestContext : BunitContext
+public abstract class UiTestContext : BunitContext, IAsyncLifetime
 {
     protected UiTestContext()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
+        // Streams are followed on the thread pool; two cores running test classes in parallel can take over a second.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         Services.AddMudServices();
         Services.AddSingleton<IContainerClient>(ContainerClient);
         Services.AddSingleton<ILiveClient>(Live);
@@ -28,6 +31,10 @@ public abstract class UiTestContext : BunitContext
     protected FakeSessionClient Session { get; } = new();
 
     protected ManualTimeProvider Time { get; } = new();
+
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
     /// <summary>Renders the providers that dialogs, popovers and snackbars render into; returns the dialog provider.</summary>
     protected IRenderedComponent<MudDialogProvider> RenderProviders()
