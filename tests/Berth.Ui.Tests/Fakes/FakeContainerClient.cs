@@ -15,7 +15,11 @@ public sealed class FakeContainerClient : IContainerClient
 
     public List<ImageView> Images { get; set; } = [new("busybox:latest", "sha256:1", 1 << 20, null), new("alpine:3.20", "sha256:2", 3 << 20, null)];
 
-    public Dictionary<Guid, QuotaView> Quotas { get; } = [];
+    /// <summary>By default the quota of <see cref="FakeSessionClient.TeamId"/>: 1 of 10 containers, 0.5 of 4 CPUs, 64 MiB of 1 GiB, 5 processes of no limit.</summary>
+    public Dictionary<Guid, QuotaView> Quotas { get; } = new()
+    {
+        [FakeSessionClient.TeamId] = new(FakeSessionClient.TeamId, FakeSessionClient.TeamName, 10, 4, 1L << 30, null, new QuotaUse(1, 0.5, 64L << 20, 5), 1),
+    };
 
     public List<RunView> Runs { get; set; } = [];
 

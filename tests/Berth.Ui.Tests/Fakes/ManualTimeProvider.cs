@@ -4,12 +4,20 @@ namespace Berth.Ui.Tests.Fakes;
 public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly List<ManualTimer> _timers = [];
+    private readonly TaskCompletionSource _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ManualTimer(callback, state);
         lock (_timers) _timers.Add(timer);
+        _created.TrySetResult();
         return timer;
+    }
+
+    /// <summary>Waits until the first timer has been created (streams start on the thread pool), at most 10 s.</summary>
+    public void WaitForTimer()
+    {
+        if (!_created.Task.Wait(TimeSpan.FromSeconds(10))) throw new TimeoutException("no timer was created");
     }
 
     /// <summary>Runs the callback of every live timer once.</summary>
