@@ -42,4 +42,18 @@ public sealed class StatsChartsTests : UiTestContext
         Live.Stats.Writer.TryWrite(Samples.Stats(Id, Samples.T0.AddSeconds(3), cpu: 60));
         cut.WaitForAssertion(() => Assert.Equal("60 %", cut.Find("[data-testid=stats-cpu]").TextContent));
     }
+
+    [Fact]
+    public void Window_Widened_ChartsTheOlderSamples()
+    {
+        var cut = RenderCharts();
+        foreach (var s in new[] { 0, 100, 200 }) Live.Stats.Writer.TryWrite(Samples.Stats(Id, Samples.T0.AddSeconds(s), cpu: s + 1));
+        cut.WaitForAssertion(() => Assert.Equal("201 %", cut.Find("[data-testid=stats-cpu]").TextContent));
+        Assert.Single(cut.FindAll("[data-testid=chart-cpu] circle.mud-chart-point"));
+
+        cut.FindAll("button").Single(b => b.TextContent.Trim() == "15 min").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=chart-cpu] circle.mud-chart-point").Count));
+        Assert.Equal(6, cut.FindAll("[data-testid=chart-memory] circle.mud-chart-point").Count);
+    }
 }
