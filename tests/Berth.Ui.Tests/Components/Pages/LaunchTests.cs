@@ -1,0 +1,118 @@
+using Berth.ControlPlane;
+using Berth.ControlPlane.Security;
+using Berth.Data.Entities;
+using Berth.Ui.Components.Pages;
+using Berth.Ui.Tests.Fakes;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Berth.Ui.Tests.Components.Pages;
+
+public sealed class LaunchTests : UiTestContext
+{
+    private static string[] Errors(IRenderedComponent<Launch> cut)
+        => cut.FindAll("[data-testid=launch-error]").Select(e => e.TextContent.Trim()).ToArray();
+
+    private IRenderedComponent<Launch> RenderLoaded()
+    {
+        RenderProviders();
+        var cut = Render<Launch>();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=launch-submit]")));
+        return cut;
+    }
+
+    [Fact]
+    public void Render_ViewerOnly_CannotLaunchNote()
+    {
+        Session.Caller = FakeSessionClient.Member(TeamRole.Viewer);
+        RenderProviders();
+
+        var cut = Render<Launch>();
+
+        cut.WaitForAssertion(() => Assert.Contains("you have no such role", cut.Find("[data-testid=cannot-launch]").TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=launch-submit]"));
+    }
+
+    [Fact]
+    public void Render_OneTeam_ChosenWithItsQuota()
+    {
+        var cut = RenderLoaded();
+
+        cut.WaitForAssertion(() => Assert.Contains("1 / 10", cut.Find("[data-testid=launch-quota]").TextContent));
+        Assert.Contains("64 MiB / 1 GiB", cut.Find("[data-testid=launch-quota]").TextContent);
+        Assert.Contains("5 (unlimited)", cut.Find("[data-testid=launch-quota]").TextContent);
+    }
+
+    [Fact]
+    public void Submit_BadFields_ShowsEachErrorAndSendsNothing()
+    {
+        var cut = RenderLoaded();
+
+        cut.Find("input[data-testid=launch-name]").Change("-bad name");
+        cut.Find("input[data-testid=launch-command]").Change("sh -c 'echo");
+        cut.Find("textarea[data-testid=launch-env]").Change("NOEQUALS");
+        cut.Find("[data-testid=launch-submit]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(
+        [
+            "A name has letters, digits, '.', '_' and '-', starts with a letter or digit, and is at most 63 characters.",
+            "The command has an unclosed quote.",
+            "Environment line \"NOEQUALS\" is not KEY=VALUE.",
+        ], Errors(cut)));
+        Assert.Empty(ContainerClient.Launched);
+    }
+
+    [Fact]
+    public void Submit_TwoTeamsNoneChosen_AsksForATeam()
+    {
+        var other = Guid.NewGuid();
+        Session.Caller = new Caller(Guid.NewGuid(), "ada", GlobalRole.None, new Dictionary<Guid, TeamRole> { [FakeSessionClient.TeamId] = TeamRole.Member, [other] = TeamRole.Owner }, null);
+        var cut = RenderLoaded();
+
+        cut.Find("[data-testid=launch-submit]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(["Choose a team."], Errors(cut)));
+        Assert.Empty(ContainerClient.Launched);
+    }
+
+    [Fact]
+    public void Submit_ValidForm_SendsTheRequestAndOpensTheContainer()
+    {
+        var cut = RenderLoaded();
+
+        cut.Find("input[data-testid=launch-name]").Change("web-1");
+        cut.Find("input[data-testid=launch-command]").Change("sh -c 'echo hi; sleep 600'");
+        cut.Find("input[data-testid=launch-memory]").Change("64");
+        cut.Find("input[data-testid=launch-cpus]").Change("0.5");
+        cut.Find("textarea[data-testid=launch-env]").Change("A=1\nB=two words");
+        cut.Find("[data-testid=launch-submit]").Click();
+
+        cut.WaitForAssertion(() => Assert.Single(ContainerClient.Launched));
+        var r = Assert.Single(ContainerClient.Launched);
+        Assert.Equal("busybox:latest", r.Image);
+        Assert.Equal("web-1", r.Name);
+        Assert.Equal(FakeSessionClient.TeamId.ToString(), r.Team);
+        Assert.Equal(["sh", "-c", "echo hi; sleep 600"], r.Command);
+        Assert.Equal(64L << 20, r.MemoryBytes);
+        Assert.Equal(0.5, r.Cpus);
+        Assert.Equal(new Dictionary<string, string> { ["A"] = "1", ["B"] = "two words" }, r.Env);
+        Assert.Null(r.Network);
+        Assert.Null(r.Ports);
+        var launched = ContainerClient.Containers.Single(c => c.Name == "web-1");
+        cut.WaitForAssertion(() => Assert.EndsWith($"/containers/{launched.Id}", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        Assert.Empty(Errors(cut));
+    }
+
+    [Fact]
+    public void Submit_ControlPlaneRefuses_ShowsItsMessage()
+    {
+        ContainerClient.LaunchFailure = ControlPlaneException.Conflict("the team's quota of 10 containers is used up");
+        var cut = RenderLoaded();
+
+        cut.Find("[data-testid=launch-submit]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(["the team's quota of 10 containers is used up"], Errors(cut)));
+        Assert.Single(ContainerClient.Launched);
+        Assert.EndsWith("/", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+    }
+}
