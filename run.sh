@@ -33,6 +33,7 @@ install_deps() {
 
 build() {
     publish_berth
+    build_web_assets
 }
 
 prepare_state() {

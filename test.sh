@@ -34,6 +34,10 @@ if ! publish_berth; then
 fi
 export BERTH_BINARY="$BERTH_BIN"
 
+if ! build_web_assets; then
+    problems+=("build of wwwroot-assets (npm) failed")
+fi
+
 log "building Web.sln"
 solution_built=1
 if ! dotnet build Web.sln -c Release -nologo -v quiet -tl:off </dev/null; then

@@ -68,6 +68,16 @@ ensure_packages() {
 # publish_berth: NativeAOT-publish src/Berth.Cli to $BERTH_BIN. Returns
 # non-zero on failure (explicitly: callers may run it under `if`, where
 # `set -e` does not apply).
+# build_web_assets: the web UI's front-end packages (xterm.js) from npm, as
+# pinned by wwwroot-assets/package-lock.json, copied into wwwroot-assets/dist
+# for the host to serve under /assets (Debian's nodejs and npm when npm is
+# missing).
+build_web_assets() {
+    command -v npm >/dev/null || ensure_packages nodejs npm || return 1
+    log "building the web UI's front-end assets into wwwroot-assets/dist"
+    (cd "$BERTH_REPO/wwwroot-assets" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build) </dev/null
+}
+
 publish_berth() {
     log "publishing berth (NativeAOT) to ${BERTH_BIN#"$BERTH_REPO"/}"
     rm -f "$BERTH_BIN"

@@ -6,6 +6,7 @@ using Berth.Ui.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
 
 namespace Berth.Host.Ui;
@@ -26,6 +27,7 @@ public static class UiServices
         services.AddScoped<ISessionClient, CircuitSession>();
         services.AddScoped<IContainerClient, ContainerClient>();
         services.AddScoped<ILiveClient, LiveClient>();
+        services.AddScoped<ITerminalClient, TerminalClient>();
     }
 
     /// <summary>Maps the pages and the sign-in form's endpoints; call after authentication and authorisation.</summary>
@@ -34,6 +36,9 @@ public static class UiServices
         ArgumentNullException.ThrowIfNull(app);
         app.UseAntiforgery();
         app.MapStaticAssets();
+        // Front-end packages built from npm (wwwroot-assets/dist, copied beside the host as assets/): xterm.js.
+        var assets = Path.Combine(AppContext.BaseDirectory, "assets");
+        if (Directory.Exists(assets)) app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(assets), RequestPath = "/assets" });
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
         var account = app.MapGroup("/account").ExcludeFromDescription();

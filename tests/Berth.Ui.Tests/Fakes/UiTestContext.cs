@@ -21,6 +21,7 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<IContainerClient>(ContainerClient);
         Services.AddSingleton<ILiveClient>(Live);
         Services.AddSingleton<ISessionClient>(Session);
+        Services.AddSingleton<ITerminalClient>(Terminal);
         Services.AddSingleton<TimeProvider>(Time);
     }
 
@@ -31,6 +32,8 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
     protected FakeSessionClient Session { get; } = new();
 
     protected ManualTimeProvider Time { get; } = new();
+
+    protected FakeTerminalClient Terminal { get; } = new();
 
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 
