@@ -78,6 +78,9 @@ public sealed class UiFlowTests(Browser browser) : IClassFixture<Browser>, IAsyn
         await Expect(ui.Page.GetByTestId("containers-grid")).ToContainTextAsync("e2e-busy");
         await ui.ScreenshotAsync("containers");
 
+        await ui.OpenPageAsync("/", "Dashboard");
+        await Expect(ui.Page.GetByTestId("recent-events")).ToContainTextAsync("e2e-busy");
+
         Assert.Empty(ui.ConsoleErrors);
     }
 

@@ -48,6 +48,21 @@ public sealed class ContainerClient(ISessionClient session, ContainerService con
         return events.Select(e => new TimelineEvent(e.Time, e.Action, e.Detail, e.ActorId is { } a ? names.GetValueOrDefault(a) : null)).ToList();
     }
 
+    public async Task<IReadOnlyList<TimelineEvent>> RecentEventsAsync(int count, CancellationToken cancellationToken)
+    {
+        var caller = await session.CallerAsync(cancellationToken).ConfigureAwait(false);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var query = db.Events.AsNoTracking().Where(e => e.ContainerId != null);
+        if (caller.VisibleTeams is { } teams) query = query.Where(e => e.TeamId != null && teams.Contains(e.TeamId.Value));
+        var rows = await query.OrderByDescending(e => e.Time).Take(Math.Clamp(count, 1, 200))
+            .GroupJoin(db.Containers, e => e.ContainerId, c => c.Id, (e, c) => new { e, c })
+            .SelectMany(x => x.c.DefaultIfEmpty(), (x, c) => new { x.e, Container = c == null ? null : c.Name })
+            .GroupJoin(db.Users, x => x.e.ActorId, u => u.Id, (x, u) => new { x.e, x.Container, u })
+            .SelectMany(x => x.u.DefaultIfEmpty(), (x, u) => new { x.e, x.Container, Actor = u == null ? null : u.Username })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.OrderByDescending(x => x.e.Time).Select(x => new TimelineEvent(x.e.Time, x.e.Action, x.e.Detail, x.Actor, x.e.ContainerId, x.Container)).ToList();
+    }
+
     public async Task<IReadOnlyList<ImageView>> ImagesAsync(CancellationToken cancellationToken)
         => await images.ListAsync(await session.CallerAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 

@@ -33,6 +33,9 @@ public interface IContainerClient
     /// <summary>The container's events (create, start, die, oom…), oldest first.</summary>
     Task<IReadOnlyList<TimelineEvent>> EventsAsync(Guid id, CancellationToken cancellationToken);
 
+    /// <summary>The newest <paramref name="count"/> events of the containers the user sees, newest first.</summary>
+    Task<IReadOnlyList<TimelineEvent>> RecentEventsAsync(int count, CancellationToken cancellationToken);
+
     /// <summary>The images on the node, for the launch form.</summary>
     Task<IReadOnlyList<ImageView>> ImagesAsync(CancellationToken cancellationToken);
 

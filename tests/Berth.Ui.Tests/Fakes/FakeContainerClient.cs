@@ -71,6 +71,9 @@ public sealed class FakeContainerClient : IContainerClient
 
     public Task<IReadOnlyList<TimelineEvent>> EventsAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<TimelineEvent>>(Events);
 
+    public Task<IReadOnlyList<TimelineEvent>> RecentEventsAsync(int count, CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlyList<TimelineEvent>>(Events.OrderByDescending(e => e.Time).Take(count).ToList());
+
     public Task<IReadOnlyList<ImageView>> ImagesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ImageView>>(Images);
 
     public Task<QuotaView> QuotaAsync(Guid teamId, CancellationToken cancellationToken)

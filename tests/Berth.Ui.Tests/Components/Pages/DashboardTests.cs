@@ -1,3 +1,4 @@
+using Berth.Ui.Model;
 using Berth.ControlPlane.Live;
 using Berth.Ui.Components.Pages;
 using Berth.Ui.Tests.Fakes;
@@ -68,6 +69,37 @@ public sealed class DashboardTests : UiTestContext
 
         cut.WaitForAssertion(() => Assert.Contains("batch-job", cut.Markup));
         Assert.NotEmpty(cut.FindAll($"a[href='/containers/{ContainerClient.Containers[1].Id}']"));
+    }
+
+    [Fact]
+    public void Render_Events_NewestFirstWithContainerLinkAndActor()
+    {
+        var web = Guid.NewGuid();
+        ContainerClient.Events = [new TimelineEvent(Samples.T0, "create", "web from busybox", "alice", web, "web"),
+            new TimelineEvent(Samples.T0.AddSeconds(1), "start", null, null, web, "web")];
+
+        var cut = RenderLoaded();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=recent-events] tbody tr").Count));
+        var rows = cut.FindAll("[data-testid=recent-events] tbody tr").Select(r => r.TextContent).ToList();
+        Assert.Contains("start", rows[0]);
+        Assert.Contains("system", rows[0]);
+        Assert.Contains("create", rows[1]);
+        Assert.Contains("alice", rows[1]);
+        Assert.NotEmpty(cut.FindAll($"[data-testid=recent-events] a[href='/containers/{web}']"));
+    }
+
+    [Fact]
+    public void Tick_NewEvent_Shown()
+    {
+        var cut = RenderLoaded();
+        Assert.Empty(cut.FindAll("[data-testid=recent-events]"));
+
+        ContainerClient.Events = [new TimelineEvent(Samples.T0, "terminal", "open /bin/sh", "alice", Guid.NewGuid(), "web")];
+        Time.WaitForTimer();
+        Time.Fire();
+
+        cut.WaitForAssertion(() => Assert.Contains("open /bin/sh", cut.Find("[data-testid=recent-events]").TextContent));
     }
 
     [Fact]
