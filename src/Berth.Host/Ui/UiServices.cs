@@ -26,6 +26,9 @@ public static class UiServices
         services.AddHttpContextAccessor();
         services.AddScoped<ISessionClient, CircuitSession>();
         services.AddScoped<IContainerClient, ContainerClient>();
+        services.AddScoped<IRunHistoryClient, RunHistoryClient>();
+        services.AddScoped<IAuditClient, AuditClient>();
+        services.AddScoped<IUsageClient, UsageClient>();
         services.AddScoped<ILiveClient, LiveClient>();
         services.AddScoped<ITerminalClient, TerminalClient>();
     }
