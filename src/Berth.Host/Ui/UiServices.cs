@@ -26,6 +26,8 @@ public static class UiServices
         services.AddScoped<ISessionClient, CircuitSession>();
         services.AddScoped<IContainerClient, ContainerClient>();
         services.AddScoped<ILiveClient, LiveClient>();
+        services.AddScoped<ITokenClient, TokenClient>();
+        services.AddScoped<IImageClient, ImageClient>();
     }
 
     /// <summary>Maps the pages and the sign-in form's endpoints; call after authentication and authorisation.</summary>
