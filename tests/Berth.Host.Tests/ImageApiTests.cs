@@ -162,6 +162,35 @@ public sealed class ImageApiTests : HostTest
         Assert.Equal(["busybox:latest"], (await vic.Get("api/v1/images")).EnumerateArray().Select(i => i.Str("reference")));
     }
 
+    [Fact]
+    public async Task Inspect_ByNameAndIdPrefix_ConfigLayersAndNames_UnknownNotFound()
+    {
+        await Host.CreateUserAsync("vic", "web", TeamRole.Viewer);
+        using var vic = await Host.UserAsync("vic");
+        await Host.Engine.TagAsync("busybox", "mirror.example/tools/busybox:1");
+        var resolved = await Host.Engine.ResolveImageAsync("busybox");
+
+        var image = await vic.Get("api/v1/images/mirror.example/tools/busybox:1");
+        Assert.Equal(resolved.Id, image.Str("id"));
+        Assert.Equal(resolved.ManifestDescriptor.Digest.ToString(), image.Str("manifestDigest"));
+        Assert.Equal(["busybox:latest", "mirror.example/tools/busybox:1"], image.GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+        Assert.Equal("linux/amd64", image.Str("platform"));
+        Assert.Equal(["sh"], image.GetProperty("cmd").EnumerateArray().Select(n => n.GetString()));
+        Assert.Contains(image.GetProperty("env").EnumerateArray(), e => e.GetString()!.StartsWith("PATH=", StringComparison.Ordinal));
+        var layer = Assert.Single(image.GetProperty("layers").EnumerateArray());
+        Assert.Equal(resolved.Manifest.Layers[0].Digest.ToString(), layer.Str("digest"));
+        Assert.Equal(resolved.Config.DiffIds[0].ToString(), layer.Str("diffId"));
+        Assert.True(layer.GetProperty("sizeBytes").GetInt64() > 100_000);
+        Assert.Equal(resolved.Manifest.Config.Size + layer.GetProperty("sizeBytes").GetInt64(), image.GetProperty("sizeBytes").GetInt64());
+        Assert.Equal((await vic.Get("api/v1/images")).EnumerateArray().First(i => i.Str("reference") == "busybox:latest").GetProperty("sizeBytes").GetInt64(),
+            image.GetProperty("sizeBytes").GetInt64());
+
+        var byId = await vic.Get("api/v1/images/" + resolved.ConfigDigest.Hex[..12]);
+        Assert.Equal(resolved.Id, byId.Str("id"));
+        var missing = await (await vic.GetAsync("api/v1/images/nothing/here:1")).Problem(HttpStatusCode.NotFound);
+        Assert.Contains("nothing/here", missing, StringComparison.Ordinal);
+    }
+
     private static ByteArrayContent Archive(byte[] bytes)
     {
         var content = new ByteArrayContent(bytes);

@@ -21,10 +21,28 @@ public sealed class ImageCatalog(IDbContextFactory<BerthDbContext> dbFactory, No
         var views = new List<ImageView>();
         foreach (var (reference, image) in images)
         {
-            var size = image.Manifest.Config.Size + image.Manifest.Layers.Sum(l => l.Size);
-            views.Add(new ImageView(reference.Familiar, image.Id, size, await CreatedAsync(image, cancellationToken).ConfigureAwait(false)));
+            views.Add(new ImageView(reference.Familiar, image.Id, SizeOf(image), await CreatedAsync(image, cancellationToken).ConfigureAwait(false)));
         }
         return views.OrderBy(v => v.Reference, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The image <paramref name="reference"/> names (a name or an id), with its config and layers.</summary>
+    /// <exception cref="EngineException">No such image, an id prefix that matches several, or an image whose blobs cannot be read.</exception>
+    public async Task<ImageDetails> InspectAsync(string reference, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reference);
+        var image = await node.Engine.ResolveImageAsync(reference, cancellationToken).ConfigureAwait(false);
+        var names = (await node.Engine.ListImagesAsync(cancellationToken).ConfigureAwait(false))
+            .Where(i => i.Image.Id == image.Id).Select(i => i.Reference.Familiar).Distinct().Order(StringComparer.Ordinal).ToList();
+        var c = image.Config;
+        var chains = SnapshotStore.ChainIds(c.DiffIds);
+        // diff_ids and layers pair up by position (OCI image spec, config.md: rootfs.diff_ids); a config that says
+        // fewer leaves the rest without one.
+        var layers = image.Manifest.Layers.Select((l, i) => new ImageLayerView(
+            l.Digest.ToString(), l.MediaType, l.Size, i < c.DiffIds.Count ? c.DiffIds[i].ToString() : null, i < chains.Count && node.Engine.Snapshots.Exists(chains[i]))).ToList();
+        return new ImageDetails(image.Reference?.Familiar ?? image.Id, image.Id, image.ManifestDescriptor.Digest.ToString(), names, c.Platform.ToString(), SizeOf(image),
+            await CreatedAsync(image, cancellationToken).ConfigureAwait(false), c.User, c.Entrypoint, c.Cmd, c.Env, c.WorkingDir, c.ExposedPorts, c.Volumes, c.Labels,
+            c.StopSignal, layers);
     }
 
     /// <summary>Lists the images and records them in <c>node_images</c> in a transaction of its own.</summary>
@@ -64,6 +82,9 @@ public sealed class ImageCatalog(IDbContextFactory<BerthDbContext> dbFactory, No
         }
         return images;
     }
+
+    /// <summary>The size the API shows: the config and the compressed layers.</summary>
+    private static long SizeOf(ResolvedImage image) => image.Manifest.Config.Size + image.Manifest.Layers.Sum(l => l.Size);
 
     /// <summary>The <c>created</c> time of the image's config, when it has one.</summary>
     private async Task<DateTimeOffset?> CreatedAsync(ResolvedImage image, CancellationToken cancellationToken)

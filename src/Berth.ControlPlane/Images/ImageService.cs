@@ -29,6 +29,16 @@ public sealed class ImageService(
         return catalog.RefreshAsync(cancellationToken);
     }
 
+    /// <summary>One image of the node (by name or id) with its config and layers; every signed-in user may look.</summary>
+    /// <exception cref="ControlPlaneException">No such image, or an id prefix that matches several (not found).</exception>
+    public async Task<ImageDetails> InspectAsync(Caller caller, string reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (string.IsNullOrWhiteSpace(reference)) throw ControlPlaneException.Invalid("reference is required");
+        try { return await catalog.InspectAsync(reference, cancellationToken).ConfigureAwait(false); }
+        catch (EngineException e) { throw new ControlPlaneException(ProblemKind.NotFound, e.Message, e); }
+    }
+
     /// <summary>
     /// Queues a pull of <paramref name="reference"/> as a job on the node's Hangfire queue and returns it (queued);
     /// its progress is read with <see cref="GetPull"/>.

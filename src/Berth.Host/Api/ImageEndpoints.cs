@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Berth.Host.Api;
 
-/// <summary><c>/api/v1/images</c>: the local node's images; pulls (queued jobs with progress), uploads of image archives, removal and pruning.</summary>
+/// <summary><c>/api/v1/images</c>: the local node's images and what each holds (config, layers); pulls (queued jobs with progress), uploads of image archives, removal and pruning.</summary>
 public static class ImageEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -26,6 +26,8 @@ public static class ImageEndpoints
         g.MapPost("/prune", async (ImageService images, HttpContext http)
             => TypedResults.Ok(await images.PruneAsync(await http.CallerAsync().ConfigureAwait(false), http.RequestAborted).ConfigureAwait(false)));
         // References hold slashes (registry/repository:tag): the rest of the path, percent-decoded.
+        g.MapGet("/{**reference}", async (string reference, ImageService images, HttpContext http)
+            => TypedResults.Ok(await images.InspectAsync(await http.CallerAsync().ConfigureAwait(false), Uri.UnescapeDataString(reference), http.RequestAborted).ConfigureAwait(false)));
         g.MapDelete("/{**reference}", async (string reference, ImageService images, HttpContext http)
             => TypedResults.Ok(await images.RemoveAsync(await http.CallerAsync().ConfigureAwait(false), Uri.UnescapeDataString(reference), http.RequestAborted).ConfigureAwait(false)));
     }

@@ -31,6 +31,8 @@ public static class UiServices
         services.AddScoped<IUsageClient, UsageClient>();
         services.AddScoped<ILiveClient, LiveClient>();
         services.AddScoped<ITerminalClient, TerminalClient>();
+        services.AddScoped<ITokenClient, TokenClient>();
+        services.AddScoped<IImageClient, ImageClient>();
     }
 
     /// <summary>Maps the pages and the sign-in form's endpoints; call after authentication and authorisation.</summary>
