@@ -25,6 +25,8 @@ public static class UiServices
         services.AddHttpContextAccessor();
         services.AddScoped<ISessionClient, CircuitSession>();
         services.AddScoped<IContainerClient, ContainerClient>();
+        services.AddScoped<ITemplateClient, TemplateClient>();
+        services.AddScoped<IAdminClient, AdminClient>();
         services.AddScoped<ILiveClient, LiveClient>();
     }
 
