@@ -29,6 +29,8 @@ public static class UiServices
         services.AddScoped<IRunHistoryClient, RunHistoryClient>();
         services.AddScoped<IAuditClient, AuditClient>();
         services.AddScoped<IUsageClient, UsageClient>();
+        services.AddScoped<ITemplateClient, TemplateClient>();
+        services.AddScoped<IAdminClient, AdminClient>();
         services.AddScoped<ILiveClient, LiveClient>();
         services.AddScoped<ITerminalClient, TerminalClient>();
         services.AddScoped<ITokenClient, TokenClient>();

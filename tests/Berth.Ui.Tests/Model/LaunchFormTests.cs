@@ -1,3 +1,5 @@
+using Berth.ControlPlane.Containers;
+using Berth.ControlPlane.Templates;
 using Berth.Ui.Model;
 
 namespace Berth.Ui.Tests.Model;
@@ -205,5 +207,124 @@ public sealed class LaunchFormTests
     public void TrySplit_UnclosedDoubleQuote_False()
     {
         Assert.False(LaunchForm.TrySplit("echo \"hi", out _));
+    }
+
+    [Theory]
+    [InlineData(new[] { "sleep", "600" }, "sleep 600")]
+    [InlineData(new[] { "sh", "-c", "echo hi; sleep 600" }, "sh -c 'echo hi; sleep 600'")]
+    [InlineData(new[] { "echo", "" }, "echo ''")]
+    [InlineData(new[] { "echo", "it's \"x\"" }, "echo 'it'\"'\"'s \"x\"'")]
+    public void JoinCommand_Words_TrySplitReadsThemBack(string[] words, string expected)
+    {
+        var line = LaunchForm.JoinCommand(words);
+
+        Assert.Equal(expected, line);
+        Assert.True(LaunchForm.TrySplit(line, out var back));
+        Assert.Equal(words, back);
+    }
+
+    [Fact]
+    public void LoadFrom_Definition_FillsEveryField()
+    {
+        var form = new LaunchForm();
+
+        form.LoadFrom(new TemplateRequest
+        {
+            Image = "alpine:3.20", Command = ["sh", "-c", "echo a b"], Env = new() { ["A"] = "1", ["B"] = "x=y" }, MemoryBytes = 64L << 20, Cpus = 0.5,
+            PidsLimit = 50, Mounts = ["tmpfs:/scratch"], RestartPolicy = "on-failure", MaxRetries = 3, TtlSeconds = 600, Network = "team", Ports = ["8080:80"],
+        });
+
+        Assert.Equal("alpine:3.20", form.Image);
+        Assert.Equal("sh -c 'echo a b'", form.Command);
+        Assert.Equal("A=1\nB=x=y", form.Env);
+        Assert.Equal(64, form.MemoryMiB);
+        Assert.Equal(0.5, form.Cpus);
+        Assert.Equal(50, form.PidsLimit);
+        Assert.Equal("tmpfs:/scratch", form.Mounts);
+        Assert.Equal("on-failure", form.RestartPolicy);
+        Assert.Equal(3, form.MaxRetries);
+        Assert.Equal(10, form.TtlMinutes);
+        Assert.Equal("team", form.Network);
+        Assert.Equal("8080:80", form.Ports);
+        Assert.Equal(["Choose a team."], form.Validate());
+    }
+
+    [Fact]
+    public void LoadFrom_NullsAndEmpties_FormDefaults()
+    {
+        var form = new LaunchForm();
+
+        form.LoadFrom(new TemplateRequest { Image = "busybox:latest" });
+
+        Assert.Equal("", form.Command);
+        Assert.Equal("", form.Env);
+        Assert.Null(form.MemoryMiB);
+        Assert.Null(form.TtlMinutes);
+        Assert.Equal("no", form.RestartPolicy);
+        Assert.Equal("none", form.Network);
+        Assert.Equal("", form.Ports);
+    }
+
+    [Fact]
+    public void SaveTo_AfterLoadWithOddValues_KeepsThemExactlyWhileUntouched()
+    {
+        var form = new LaunchForm();
+        form.LoadFrom(new TemplateRequest { Image = "busybox:latest", MemoryBytes = 100_000_000, TtlSeconds = 90 });
+        Assert.Equal(96, form.MemoryMiB);
+        Assert.Equal(2, form.TtlMinutes);
+
+        var kept = new TemplateRequest();
+        form.SaveTo(kept);
+        form.MemoryMiB = 128;
+        form.TtlMinutes = 5;
+        var changed = new TemplateRequest();
+        form.SaveTo(changed);
+
+        Assert.Equal(100_000_000, kept.MemoryBytes);
+        Assert.Equal(90, kept.TtlSeconds);
+        Assert.Equal(128L << 20, changed.MemoryBytes);
+        Assert.Equal(300, changed.TtlSeconds);
+    }
+
+    [Fact]
+    public void SaveTo_LeavesFieldsTheFormDoesNotShow()
+    {
+        var form = new LaunchForm { Image = "busybox:latest", Command = "sleep 1" };
+        var definition = new TemplateRequest { IdleStopSeconds = 30, UserNamespace = "host" };
+
+        form.SaveTo(definition);
+
+        Assert.Equal(["sleep", "1"], definition.Command);
+        Assert.Equal(30, definition.IdleStopSeconds);
+        Assert.Equal("host", definition.UserNamespace);
+    }
+
+    [Fact]
+    public void ToRequest_FromTemplate_SendsTheTemplateAndEmptyFieldsAsEmpty()
+    {
+        var template = Guid.NewGuid();
+        var form = Valid();
+        form.LoadFrom(new TemplateRequest { Image = "busybox:latest", Command = ["sleep", "600"], Network = "team", Ports = ["8080:80"] });
+        form.TemplateId = template;
+        form.Command = "";
+        form.Network = "none";
+        form.Ports = "";
+
+        var r = form.ToRequest();
+
+        Assert.Equal(template, r.TemplateId);
+        Assert.Equal("busybox:latest", r.Image);
+        Assert.Equal(Array.Empty<string>(), r.Command);
+        Assert.Equal("none", r.Network);
+        Assert.Equal(Array.Empty<string>(), r.Ports);
+        Assert.NotNull(r.Env);
+        Assert.Empty(r.Env);
+    }
+
+    [Fact]
+    public void ToRequest_NoTemplate_NoTemplateId()
+    {
+        Assert.Null(Valid().ToRequest().TemplateId);
+        Assert.IsType<CreateContainerRequest>(Valid().ToRequest());
     }
 }

@@ -10,6 +10,10 @@ namespace Berth.Ui.Tests.Components.Pages;
 
 public sealed class LaunchTests : UiTestContext
 {
+    private readonly FakeTemplateClient _templates = new();
+
+    public LaunchTests() => Services.AddSingleton<Berth.Ui.Model.ITemplateClient>(_templates);
+
     private static string[] Errors(IRenderedComponent<Launch> cut)
         => cut.FindAll("[data-testid=launch-error]").Select(e => e.TextContent.Trim()).ToArray();
 
@@ -114,5 +118,53 @@ public sealed class LaunchTests : UiTestContext
         cut.WaitForAssertion(() => Assert.Equal(["the team's quota of 10 containers is used up"], Errors(cut)));
         Assert.Single(ContainerClient.Launched);
         Assert.EndsWith("/", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_FromTemplate_FormFilledTeamFixedAndTemplateSent()
+    {
+        var web = FakeTemplateClient.Template("web", ["sh", "-c", "echo hi; sleep 600"]);
+        _templates.Templates.Add(web);
+        RenderProviders();
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"/launch?template={web.Id}");
+
+        var cut = Render<Launch>();
+
+        cut.WaitForAssertion(() => Assert.Contains("From template web of team alpha", cut.Find("[data-testid=launch-template]").TextContent));
+        Assert.Equal("sh -c 'echo hi; sleep 600'", cut.Find("input[data-testid=launch-command]").GetAttribute("value"));
+        cut.WaitForAssertion(() => Assert.Contains("1 / 10", cut.Find("[data-testid=launch-quota]").TextContent));
+        cut.Find("[data-testid=launch-submit]").Click();
+
+        cut.WaitForAssertion(() => Assert.Single(ContainerClient.Launched));
+        var r = Assert.Single(ContainerClient.Launched);
+        Assert.Equal(web.Id, r.TemplateId);
+        Assert.Equal(FakeSessionClient.TeamId.ToString(), r.Team);
+        Assert.Equal(["sh", "-c", "echo hi; sleep 600"], r.Command);
+    }
+
+    [Fact]
+    public void Render_UnknownTemplate_ShowsNotFoundAndSendsNoTemplate()
+    {
+        RenderProviders();
+
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"/launch?template={Guid.NewGuid()}");
+        var cut = Render<Launch>();
+
+        cut.WaitForAssertion(() => Assert.Contains("not found", Errors(cut).Single(), StringComparison.OrdinalIgnoreCase));
+        Assert.Empty(cut.FindAll("[data-testid=launch-template]"));
+    }
+
+    [Fact]
+    public void Render_TemplateOfATeamNotOperated_Refused()
+    {
+        var other = Guid.NewGuid();
+        _templates.Templates.Add(FakeTemplateClient.Template("web", ["sleep", "1"], teamId: other, team: "beta"));
+        RenderProviders();
+
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"/launch?template={_templates.Templates[0].Id}");
+        var cut = Render<Launch>();
+
+        cut.WaitForAssertion(() => Assert.Equal(["You cannot launch from template web: you are not a member or owner of team beta."], Errors(cut)));
+        Assert.Empty(cut.FindAll("[data-testid=launch-template]"));
     }
 }
