@@ -9,33 +9,12 @@ using static Microsoft.Playwright.Assertions;
 namespace Berth.E2E;
 
 /// <summary>The History, Audit and Usage pages in Debian's chromium against a real host, database and engine.</summary>
-public sealed class HistoryAuditUsagePageTests(Browser browser) : IClassFixture<Browser>, IAsyncLifetime
+public sealed class HistoryAuditUsagePageTests(Browser browser) : UiTest(browser)
 {
-    private HostHarness _host = null!;
-
-    public async Task InitializeAsync() => _host = await HostHarness.StartAsync();
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private async Task<UiSession> SignedInAsync(string user, string password)
-    {
-        var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
-        try
-        {
-            await ui.SignInAsync(user, password);
-            return ui;
-        }
-        catch
-        {
-            await ui.DisposeAsync();
-            throw;
-        }
-    }
-
     /// <summary>Launches <paramref name="name"/> as <paramref name="user"/> through the API, stops it, and waits until its run has ended.</summary>
     private async Task LaunchAndStopAsync(string user, string name)
     {
-        using var client = await _host.UserAsync(user);
+        using var client = await Host.UserAsync(user);
         var launched = await client.PostAsJsonAsync("api/v1/containers", new { image = "busybox:latest", name, command = new[] { "sleep", "600" } });
         Assert.True(launched.IsSuccessStatusCode, await launched.Content.ReadAsStringAsync());
         var id = (await launched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
@@ -51,7 +30,7 @@ public sealed class HistoryAuditUsagePageTests(Browser browser) : IClassFixture<
     [Fact]
     public async Task Member_LaunchedAndStopped_HistoryShowsTheRunItsExitAndExportsIt()
     {
-        await _host.CreateUserAsync("hana", "teal", TeamRole.Member);
+        await Host.CreateUserAsync("hana", "teal", TeamRole.Member);
         await LaunchAndStopAsync("hana", "hist-run");
         await using var ui = await SignedInAsync("hana", "hana-password");
 
@@ -83,7 +62,7 @@ public sealed class HistoryAuditUsagePageTests(Browser browser) : IClassFixture<
     [Fact]
     public async Task Admin_Audit_ShowsTheCreateAndVerifiesTheChain()
     {
-        await _host.CreateUserAsync("ivan", "amber", TeamRole.Member);
+        await Host.CreateUserAsync("ivan", "amber", TeamRole.Member);
         await LaunchAndStopAsync("ivan", "audit-run");
         await using var ui = await SignedInAsync("admin", HostHarness.AdminPassword);
 
@@ -111,7 +90,7 @@ public sealed class HistoryAuditUsagePageTests(Browser browser) : IClassFixture<
     [Fact]
     public async Task Member_OpensAudit_IsToldWhatTheServiceRefuses()
     {
-        await _host.CreateUserAsync("jack", "amber", TeamRole.Member);
+        await Host.CreateUserAsync("jack", "amber", TeamRole.Member);
         await using var ui = await SignedInAsync("jack", "jack-password");
 
         await ui.OpenPageAsync("/audit", "Audit");
@@ -125,10 +104,10 @@ public sealed class HistoryAuditUsagePageTests(Browser browser) : IClassFixture<
     [Fact]
     public async Task Owner_Usage_RolledUpHoursInTableAndChartForEachRangeAndGrouping()
     {
-        var (kira, olive) = await _host.CreateUserAsync("kira", "olive", TeamRole.Owner);
+        var (kira, olive) = await Host.CreateUserAsync("kira", "olive", TeamRole.Owner);
         // An hour rolled up two days ago: the roll-up job rewrites only the hours of new samples, never this one.
         var now = DateTimeOffset.UtcNow;
-        await using (var db = _host.NewDb())
+        await using (var db = Host.NewDb())
         {
             db.UsageRollups.Add(new UsageRollup
             {

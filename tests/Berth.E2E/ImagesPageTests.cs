@@ -8,21 +8,15 @@ using static Microsoft.Playwright.Assertions;
 namespace Berth.E2E;
 
 /// <summary>The images page in Debian's chromium against a real host and engine: listing, upload, pull, inspect, removal and refusals.</summary>
-public sealed class ImagesPageTests(Browser browser) : IClassFixture<Browser>, IAsyncLifetime
+public sealed class ImagesPageTests(Browser browser) : UiTest(browser)
 {
-    private HostHarness _host = null!;
-
-    public async Task InitializeAsync() => _host = await HostHarness.StartAsync();
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     private ILocator Row(UiSession ui, string reference)
         => ui.Page.GetByTestId("images-grid").Locator("tbody tr").Filter(new LocatorFilterOptions { Has = ui.Page.GetByTestId("image-reference").GetByText(reference, new LocatorGetByTextOptions { Exact = true }) });
 
     [Fact]
     public async Task Admin_UploadInspectRemove_PageAndEngineAgree()
     {
-        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await using var ui = await OpenAsync();
         await ui.SignInAsync("admin", HostHarness.AdminPassword);
         await ui.Page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Images" }).ClickAsync();
         await Expect(ui.Page.Locator("#page-title")).ToHaveTextAsync("Images");
@@ -37,9 +31,9 @@ public sealed class ImagesPageTests(Browser browser) : IClassFixture<Browser>, I
         await ui.ScreenshotAsync("images-uploaded");
         await ui.Page.GetByTestId("upload-close").ClickAsync();
         await Expect(Row(ui, "e2e/uploaded:1")).ToBeVisibleAsync();
-        Assert.True(_host.Engine.HasImage("e2e/uploaded:1"));
+        Assert.True(Host.Engine.HasImage("e2e/uploaded:1"));
 
-        var image = await _host.Engine.ResolveImageAsync("e2e/uploaded:1");
+        var image = await Host.Engine.ResolveImageAsync("e2e/uploaded:1");
         await Row(ui, "e2e/uploaded:1").GetByTestId("image-inspect").ClickAsync();
         await Expect(ui.Page.GetByTestId("image-id")).ToHaveTextAsync(image.Id);
         await Expect(ui.Page.GetByTestId("image-digest")).ToHaveTextAsync(image.ManifestDescriptor.Digest.ToString());
@@ -55,16 +49,16 @@ public sealed class ImagesPageTests(Browser browser) : IClassFixture<Browser>, I
         await Expect(ui.Page.Locator(".mud-snackbar")).ToContainTextAsync("Removed e2e/uploaded:1");
         await Expect(Row(ui, "e2e/uploaded:1")).ToHaveCountAsync(0);
         await Expect(Row(ui, "busybox:latest")).ToBeVisibleAsync();
-        Assert.False(_host.Engine.HasImage("e2e/uploaded:1"));
-        Assert.True(_host.Engine.HasImage("busybox:latest"));
+        Assert.False(Host.Engine.HasImage("e2e/uploaded:1"));
+        Assert.True(Host.Engine.HasImage("busybox:latest"));
         Assert.Empty(ui.ConsoleErrors);
     }
 
     [Fact]
     public async Task Viewer_RemovePullUpload_ShowTheServicesRefusal()
     {
-        await _host.CreateUserAsync("vera", "blue", TeamRole.Viewer);
-        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await Host.CreateUserAsync("vera", "blue", TeamRole.Viewer);
+        await using var ui = await OpenAsync();
         await ui.SignInAsync("vera", "vera-password");
         await ui.OpenPageAsync("/images", "Images");
 
@@ -72,7 +66,7 @@ public sealed class ImagesPageTests(Browser browser) : IClassFixture<Browser>, I
         await ui.ConfirmAsync("Remove");
         await Expect(ui.Page.Locator(".mud-snackbar")).ToContainTextAsync("vera may not image remove busybox:latest");
         await Expect(Row(ui, "busybox:latest")).ToBeVisibleAsync();
-        Assert.True(_host.Engine.HasImage("busybox:latest"));
+        Assert.True(Host.Engine.HasImage("busybox:latest"));
 
         await ui.Page.GetByTestId("pull-open").ClickAsync();
         await ui.Field("pull-reference").FillAsync("127.0.0.1:1/e2e/nothing:1");
@@ -85,7 +79,7 @@ public sealed class ImagesPageTests(Browser browser) : IClassFixture<Browser>, I
         await ui.Page.Locator(".mud-dialog input[type=file]").SetInputFilesAsync(BusyboxImage.ArchivePath);
         await Expect(ui.Page.GetByTestId("upload-error")).ToContainTextAsync("vera may not image upload");
         await ui.ScreenshotAsync("images-refused");
-        Assert.Equal(["busybox:latest"], (await _host.Engine.ListImagesAsync()).Select(i => i.Reference.Familiar));
+        Assert.Equal(["busybox:latest"], (await Host.Engine.ListImagesAsync()).Select(i => i.Reference.Familiar));
     }
 
     [Fact]
@@ -93,13 +87,13 @@ public sealed class ImagesPageTests(Browser browser) : IClassFixture<Browser>, I
     {
         using var registry = LocalRegistry.Start();
         var target = $"{registry.Host}/e2e/shell:1";
-        await _host.Engine.TagAsync("busybox", target);
-        await _host.Engine.PushAsync(target);
+        await Host.Engine.TagAsync("busybox", target);
+        await Host.Engine.PushAsync(target);
         // Nothing of it stays on the node: the pull downloads its layer.
-        await _host.Engine.RemoveImageAsync(target, force: false);
-        await _host.Engine.RemoveImageAsync("busybox", force: false);
-        await _host.CreateUserAsync("paul", "blue", TeamRole.Member);
-        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await Host.Engine.RemoveImageAsync(target, force: false);
+        await Host.Engine.RemoveImageAsync("busybox", force: false);
+        await Host.CreateUserAsync("paul", "blue", TeamRole.Member);
+        await using var ui = await OpenAsync();
         await ui.SignInAsync("paul", "paul-password");
         await ui.OpenPageAsync("/images", "Images");
         await Expect(ui.Page.GetByTestId("images-empty")).ToBeVisibleAsync();
@@ -108,7 +102,7 @@ public sealed class ImagesPageTests(Browser browser) : IClassFixture<Browser>, I
         await ui.Field("pull-reference").FillAsync(target);
         await ui.Page.GetByTestId("pull-submit").ClickAsync();
         await Expect(ui.Page.GetByTestId("pull-state")).ToHaveTextAsync("done", new LocatorAssertionsToHaveTextOptions { Timeout = 60_000 });
-        var image = await _host.Engine.ResolveImageAsync(target);
+        var image = await Host.Engine.ResolveImageAsync(target);
         await Expect(ui.Page.GetByTestId("pull-result")).ToContainTextAsync(image.Id);
         await Expect(ui.Page.GetByTestId("pull-layers")).ToHaveTextAsync("1 of 1 layers");
         var size = Units.Bytes(image.Manifest.Layers[0].Size);

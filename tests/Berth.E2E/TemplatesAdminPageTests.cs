@@ -9,36 +9,15 @@ using static Microsoft.Playwright.Assertions;
 namespace Berth.E2E;
 
 /// <summary>The Templates and Admin pages in Debian's chromium against a real host, database and engine.</summary>
-public sealed class TemplatesAdminPageTests(Browser browser) : IClassFixture<Browser>, IAsyncLifetime
+public sealed class TemplatesAdminPageTests(Browser browser) : UiTest(browser)
 {
-    private HostHarness _host = null!;
-
-    public async Task InitializeAsync() => _host = await HostHarness.StartAsync();
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private async Task<UiSession> SignedInAsync(string user, string password)
-    {
-        var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
-        try
-        {
-            await ui.SignInAsync(user, password);
-            return ui;
-        }
-        catch
-        {
-            await ui.DisposeAsync();
-            throw;
-        }
-    }
-
     private async Task OpenTabAsync(UiSession ui, string name)
         => await ui.Page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = name }).ClickAsync();
 
     [Fact]
     public async Task Member_CreatesTemplateAndLaunchesFromIt_ContainerRunsItsCommand()
     {
-        await _host.CreateUserAsync("tina", "teal", TeamRole.Member);
+        await Host.CreateUserAsync("tina", "teal", TeamRole.Member);
         await using var ui = await SignedInAsync("tina", "tina-password");
 
         await ui.OpenPageAsync("/templates", "Templates");
@@ -73,7 +52,7 @@ public sealed class TemplatesAdminPageTests(Browser browser) : IClassFixture<Bro
         await Expect(ui.Page.GetByTestId("log-lines")).ToContainTextAsync("from-template");
 
         // The container records the template it came from.
-        using var tina = await _host.UserAsync("tina");
+        using var tina = await Host.UserAsync("tina");
         var containers = await tina.GetFromJsonAsync<JsonElement>("api/v1/containers");
         var launched = containers.EnumerateArray().Single(c => c.GetProperty("name").GetString() == "e2e-from-tpl");
         Assert.Equal(JsonValueKind.String, launched.GetProperty("templateId").ValueKind);
@@ -129,7 +108,7 @@ public sealed class TemplatesAdminPageTests(Browser browser) : IClassFixture<Bro
     [Fact]
     public async Task NonAdmin_OpensAdmin_IsRefusedAndSeesNoData()
     {
-        await _host.CreateUserAsync("otto", "olive", TeamRole.Owner);
+        await Host.CreateUserAsync("otto", "olive", TeamRole.Owner);
         await using var ui = await SignedInAsync("otto", "otto-password");
         await Expect(ui.Page.GetByTestId("nav-admin")).ToHaveCountAsync(0);
 

@@ -7,20 +7,14 @@ using static Microsoft.Playwright.Assertions;
 namespace Berth.E2E;
 
 /// <summary>The container page's terminal: xterm.js in chromium, a shell in the container.</summary>
-public sealed class TerminalTests(Browser browser) : IClassFixture<Browser>, IAsyncLifetime
+public sealed class TerminalTests(Browser browser) : UiTest(browser)
 {
-    private HostHarness _host = null!;
-
-    public async Task InitializeAsync() => _host = await HostHarness.StartAsync();
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     [Fact]
     public async Task Terminal_TypeACommand_ShowsItsOutputFromInsideTheContainer()
     {
-        await _host.CreateUserAsync("tess", "blue", TeamRole.Member);
+        await Host.CreateUserAsync("tess", "blue", TeamRole.Member);
         Guid id;
-        using (var tess = await _host.UserAsync("tess"))
+        using (var tess = await Host.UserAsync("tess"))
         {
             var launched = await tess.PostAsync("api/v1/containers",
                 new StringContent("""{"image":"busybox:latest","name":"e2e-term","command":["sleep","600"]}""", System.Text.Encoding.UTF8, "application/json"));
@@ -28,7 +22,7 @@ public sealed class TerminalTests(Browser browser) : IClassFixture<Browser>, IAs
             Assert.True(launched.IsSuccessStatusCode, body);
             id = Guid.Parse(Regex.Match(body, "\"id\":\"([0-9a-f-]{36})\"").Groups[1].Value);
         }
-        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await using var ui = await OpenAsync();
         await ui.SignInAsync("tess", "tess-password");
         await ui.OpenPageAsync($"/containers/{id}", "e2e-term");
         await ui.Page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Terminal" }).ClickAsync();

@@ -12,19 +12,13 @@ using static Microsoft.Playwright.Assertions;
 namespace Berth.E2E;
 
 /// <summary>The API tokens page in Debian's chromium against a real host: tokens made, copied, used and revoked.</summary>
-public sealed class TokensPageTests(Browser browser) : IClassFixture<Browser>, IAsyncLifetime
+public sealed class TokensPageTests(Browser browser) : UiTest(browser)
 {
-    private HostHarness _host = null!;
-
-    public async Task InitializeAsync() => _host = await HostHarness.StartAsync();
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     [Fact]
     public async Task CreateCopyRevoke_TextShownOnceWorksThenRefused_RowShowsRevoked()
     {
-        await _host.CreateUserAsync("tess", "blue", TeamRole.Member);
-        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await Host.CreateUserAsync("tess", "blue", TeamRole.Member);
+        await using var ui = await OpenAsync();
         await ui.Page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
         await ui.SignInAsync("tess", "tess-password");
 
@@ -51,7 +45,7 @@ public sealed class TokensPageTests(Browser browser) : IClassFixture<Browser>, I
         await Expect(ui.Page.Locator(".mud-snackbar")).ToContainTextAsync("copied");
         Assert.Equal(text, await ui.Page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
 
-        using var script = _host.Anonymous();
+        using var script = Host.Anonymous();
         script.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", text);
         Assert.Equal("tess", (await script.GetFromJsonAsync<JsonElement>("api/v1/auth/me")).GetProperty("username").GetString());
 
@@ -69,7 +63,7 @@ public sealed class TokensPageTests(Browser browser) : IClassFixture<Browser>, I
         await ui.ScreenshotAsync("tokens-revoked");
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await script.GetAsync("api/v1/auth/me")).StatusCode);
-        await using (var db = _host.NewDb())
+        await using (var db = Host.NewDb())
             Assert.NotNull((await db.ApiTokens.SingleAsync(t => t.Name == "ci-deploy")).RevokedAt);
         Assert.Empty(ui.ConsoleErrors);
     }

@@ -8,31 +8,8 @@ using static Microsoft.Playwright.Assertions;
 namespace Berth.E2E;
 
 /// <summary>The web UI in Debian's chromium against a real host, database and engine: what users do and see.</summary>
-public sealed class UiFlowTests(Browser browser) : IClassFixture<Browser>, IAsyncLifetime
+public sealed class UiFlowTests(Browser browser) : UiTest(browser)
 {
-    private HostHarness _host = null!;
-
-    public async Task InitializeAsync() => _host = await HostHarness.StartAsync();
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    /// <summary>A new user of <paramref name="team"/> with <paramref name="role"/>, signed in on a tab of their own.</summary>
-    private async Task<UiSession> SignedInAsync(string user, string team, TeamRole role)
-    {
-        await _host.CreateUserAsync(user, team, role);
-        var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
-        try
-        {
-            await ui.SignInAsync(user, user + "-password");
-            return ui;
-        }
-        catch
-        {
-            await ui.DisposeAsync();
-            throw;
-        }
-    }
-
     [Fact]
     public async Task Member_LaunchWatchAndStop_EveryPageShowsIt()
     {
@@ -122,14 +99,14 @@ public sealed class UiFlowTests(Browser browser) : IClassFixture<Browser>, IAsyn
     [Fact]
     public async Task AnotherTeamsContainer_IsNotListed()
     {
-        await _host.CreateUserAsync("bob", "blue", TeamRole.Member);
-        await _host.CreateUserAsync("rita", "red", TeamRole.Member);
-        using (var rita = await _host.UserAsync("rita"))
+        await Host.CreateUserAsync("bob", "blue", TeamRole.Member);
+        await Host.CreateUserAsync("rita", "red", TeamRole.Member);
+        using (var rita = await Host.UserAsync("rita"))
         {
             var launched = await rita.PostAsJsonAsync("api/v1/containers", new { image = "busybox:latest", name = "red-secret", command = new[] { "sleep", "600" } });
             Assert.True(launched.IsSuccessStatusCode, await launched.Content.ReadAsStringAsync());
         }
-        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await using var ui = await OpenAsync();
         await ui.SignInAsync("bob", "bob-password");
 
         await ui.OpenPageAsync("/containers", "Containers");
@@ -140,7 +117,7 @@ public sealed class UiFlowTests(Browser browser) : IClassFixture<Browser>, IAsyn
     [Fact]
     public async Task SignIn_WrongPassword_ShowsErrorAndStaysSignedOut()
     {
-        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await using var ui = await OpenAsync();
         await ui.Page.GotoAsync("/containers");
         await Expect(ui.Page).ToHaveURLAsync(new Regex("/login\\?"));
 
@@ -156,7 +133,7 @@ public sealed class UiFlowTests(Browser browser) : IClassFixture<Browser>, IAsyn
     [Fact]
     public async Task SignOut_FromUserMenu_ReturnsToSignIn()
     {
-        await using var ui = await UiSession.OpenAsync(browser, _host.BaseAddress);
+        await using var ui = await OpenAsync();
         await ui.SignInAsync("admin", HostHarness.AdminPassword);
         await ui.Page.GetByTestId("user-menu").ClickAsync();
         await ui.Page.GetByTestId("sign-out").ClickAsync();
