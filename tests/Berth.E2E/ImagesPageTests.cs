@@ -22,7 +22,7 @@ public sealed class ImagesPageTests(Browser browser) : UiTest(browser)
         await Expect(ui.Page.Locator("#page-title")).ToHaveTextAsync("Images");
         await Expect(Row(ui, "busybox:latest")).ToBeVisibleAsync();
 
-        await ui.Page.GetByTestId("upload-open").ClickAsync();
+        await ui.ClickUntilVisibleAsync(ui.Page.GetByTestId("upload-open"), ui.Field("upload-tag"));
         await ui.Field("upload-tag").FillAsync("e2e/uploaded:1");
         await ui.Page.Locator(".mud-dialog input[type=file]").SetInputFilesAsync(BusyboxImage.ArchivePath);
         await Expect(ui.Page.GetByTestId("upload-result")).ToContainTextAsync("e2e/uploaded:1", new LocatorAssertionsToContainTextOptions { Timeout = 60_000 });
@@ -68,14 +68,14 @@ public sealed class ImagesPageTests(Browser browser) : UiTest(browser)
         await Expect(Row(ui, "busybox:latest")).ToBeVisibleAsync();
         Assert.True(Host.Engine.HasImage("busybox:latest"));
 
-        await ui.Page.GetByTestId("pull-open").ClickAsync();
+        await ui.ClickUntilVisibleAsync(ui.Page.GetByTestId("pull-open"), ui.Field("pull-reference"));
         await ui.Field("pull-reference").FillAsync("127.0.0.1:1/e2e/nothing:1");
         await ui.Page.GetByTestId("pull-submit").ClickAsync();
         await Expect(ui.Page.GetByTestId("pull-error")).ToContainTextAsync("vera may not image pull");
         await Expect(ui.Page.GetByTestId("pull-state")).ToHaveCountAsync(0);
         await ui.Page.GetByTestId("pull-close").ClickAsync();
 
-        await ui.Page.GetByTestId("upload-open").ClickAsync();
+        await ui.ClickUntilVisibleAsync(ui.Page.GetByTestId("upload-open"), ui.Field("upload-tag"));
         await ui.Page.Locator(".mud-dialog input[type=file]").SetInputFilesAsync(BusyboxImage.ArchivePath);
         await Expect(ui.Page.GetByTestId("upload-error")).ToContainTextAsync("vera may not image upload");
         await ui.ScreenshotAsync("images-refused");
@@ -98,7 +98,7 @@ public sealed class ImagesPageTests(Browser browser) : UiTest(browser)
         await ui.OpenPageAsync("/images", "Images");
         await Expect(ui.Page.GetByTestId("images-empty")).ToBeVisibleAsync();
 
-        await ui.Page.GetByTestId("pull-open").ClickAsync();
+        await ui.ClickUntilVisibleAsync(ui.Page.GetByTestId("pull-open"), ui.Field("pull-reference"));
         await ui.Field("pull-reference").FillAsync(target);
         await ui.Page.GetByTestId("pull-submit").ClickAsync();
         await Expect(ui.Page.GetByTestId("pull-state")).ToHaveTextAsync("done", new LocatorAssertionsToHaveTextOptions { Timeout = 60_000 });

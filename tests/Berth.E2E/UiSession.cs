@@ -73,6 +73,29 @@ public sealed partial class UiSession : IAsyncDisposable
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, SafeName().Replace(name, "-") + ".png"), FullPage = true });
     }
 
+    /// <summary>
+    /// Clicks <paramref name="button"/> until <paramref name="shows"/> is visible, at most three times. A click that
+    /// reaches the circuit while the page is re-rendering names the button's previous event handler, and Blazor drops
+    /// it; a user would click again, and so does this.
+    /// </summary>
+    public async Task ClickUntilVisibleAsync(ILocator button, ILocator shows)
+    {
+        ArgumentNullException.ThrowIfNull(button);
+        ArgumentNullException.ThrowIfNull(shows);
+        for (var attempt = 1; ; attempt++)
+        {
+            await button.ClickAsync();
+            try
+            {
+                await Assertions.Expect(shows).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 5_000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
     /// <summary>Clicks <paramref name="button"/> in the open confirmation dialog.</summary>
     public async Task ConfirmAsync(string button)
         => await Page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = button, Exact = true }).ClickAsync();
