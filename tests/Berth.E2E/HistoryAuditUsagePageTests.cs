@@ -34,7 +34,7 @@ public sealed class HistoryAuditUsagePageTests(Browser browser) : UiTest(browser
         await LaunchAndStopAsync("hana", "hist-run");
         await using var ui = await SignedInAsync("hana", "hana-password");
 
-        await ui.Page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "History" }).ClickAsync();
+        await ui.Page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "History", Exact = true }).ClickAsync();
         await Expect(ui.Page.Locator("#page-title")).ToHaveTextAsync("History");
         var row = ui.Page.GetByTestId("history-grid").Locator("tbody tr").Filter(new LocatorFilterOptions { HasText = "hist-run" });
         await Expect(row).ToHaveCountAsync(1);
@@ -66,7 +66,7 @@ public sealed class HistoryAuditUsagePageTests(Browser browser) : UiTest(browser
         await LaunchAndStopAsync("ivan", "audit-run");
         await using var ui = await SignedInAsync("admin", HostHarness.AdminPassword);
 
-        await ui.Page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Audit" }).ClickAsync();
+        await ui.Page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Audit", Exact = true }).ClickAsync();
         await Expect(ui.Page.Locator("#page-title")).ToHaveTextAsync("Audit");
         await ui.Field("audit-actor").FillAsync("ivan");
         await ui.Field("audit-action").FillAsync("container.*");
@@ -118,7 +118,7 @@ public sealed class HistoryAuditUsagePageTests(Browser browser) : UiTest(browser
         }
         await using var ui = await SignedInAsync("kira", "kira-password");
 
-        await ui.Page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Usage" }).ClickAsync();
+        await ui.Page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Usage", Exact = true }).ClickAsync();
         await Expect(ui.Page.Locator("#page-title")).ToHaveTextAsync("Usage");
         await Expect(ui.Page.GetByTestId("usage-table").Locator("thead")).ToContainTextAsync("Team");
         var row = ui.Page.GetByTestId("usage-row");

@@ -18,7 +18,7 @@ public sealed class ImagesPageTests(Browser browser) : UiTest(browser)
     {
         await using var ui = await OpenAsync();
         await ui.SignInAsync("admin", HostHarness.AdminPassword);
-        await ui.Page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Images" }).ClickAsync();
+        await ui.Page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Images", Exact = true }).ClickAsync();
         await Expect(ui.Page.Locator("#page-title")).ToHaveTextAsync("Images");
         await Expect(Row(ui, "busybox:latest")).ToBeVisibleAsync();
 
