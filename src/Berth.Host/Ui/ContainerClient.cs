@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Berth.Host.Ui;
 
 /// <summary>The UI's containers, over the control plane's services, as the circuit's user.</summary>
-public sealed class ContainerClient(ISessionClient session, ContainerService containers, ImageService images, TeamService teams, IDbContextFactory<BerthDbContext> dbFactory)
+public sealed class ContainerClient(ISessionClient session, ContainerService containers, TeamService teams, IDbContextFactory<BerthDbContext> dbFactory)
     : IContainerClient
 {
     public async Task<IReadOnlyList<ContainerView>> ListAsync(CancellationToken cancellationToken)
@@ -62,9 +62,6 @@ public sealed class ContainerClient(ISessionClient session, ContainerService con
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return rows.OrderByDescending(x => x.e.Time).Select(x => new TimelineEvent(x.e.Time, x.e.Action, x.e.Detail, x.Actor, x.e.ContainerId, x.Container)).ToList();
     }
-
-    public async Task<IReadOnlyList<ImageView>> ImagesAsync(CancellationToken cancellationToken)
-        => await images.ListAsync(await session.CallerAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     public async Task<QuotaView> QuotaAsync(Guid teamId, CancellationToken cancellationToken)
         => await teams.QuotaAsync(await session.CallerAsync(cancellationToken).ConfigureAwait(false), teamId, cancellationToken).ConfigureAwait(false);

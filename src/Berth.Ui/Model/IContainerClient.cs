@@ -36,9 +36,6 @@ public interface IContainerClient
     /// <summary>The newest <paramref name="count"/> events of the containers the user sees, newest first.</summary>
     Task<IReadOnlyList<TimelineEvent>> RecentEventsAsync(int count, CancellationToken cancellationToken);
 
-    /// <summary>The images on the node, for the launch form.</summary>
-    Task<IReadOnlyList<ImageView>> ImagesAsync(CancellationToken cancellationToken);
-
     /// <summary>The team's quota and what its containers hold of it now, for the launch form.</summary>
     Task<QuotaView> QuotaAsync(Guid teamId, CancellationToken cancellationToken);
 }

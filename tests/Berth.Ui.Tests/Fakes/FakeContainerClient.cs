@@ -13,7 +13,6 @@ public sealed class FakeContainerClient : IContainerClient
     /// <summary>What <see cref="ListAsync"/> answers; <see cref="GetAsync"/> finds in it or throws not found.</summary>
     public List<ContainerView> Containers { get; set; } = [];
 
-    public List<ImageView> Images { get; set; } = [new("busybox:latest", "sha256:1", 1 << 20, null), new("alpine:3.20", "sha256:2", 3 << 20, null)];
 
     /// <summary>By default the quota of <see cref="FakeSessionClient.TeamId"/>: 1 of 10 containers, 0.5 of 4 CPUs, 64 MiB of 1 GiB, 5 processes of no limit.</summary>
     public Dictionary<Guid, QuotaView> Quotas { get; } = new()
@@ -74,7 +73,6 @@ public sealed class FakeContainerClient : IContainerClient
     public Task<IReadOnlyList<TimelineEvent>> RecentEventsAsync(int count, CancellationToken cancellationToken)
         => Task.FromResult<IReadOnlyList<TimelineEvent>>(Events.OrderByDescending(e => e.Time).Take(count).ToList());
 
-    public Task<IReadOnlyList<ImageView>> ImagesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ImageView>>(Images);
 
     public Task<QuotaView> QuotaAsync(Guid teamId, CancellationToken cancellationToken)
         => Quotas.TryGetValue(teamId, out var q) ? Task.FromResult(q) : throw ControlPlaneException.NotFound("team");

@@ -22,6 +22,7 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<ILiveClient>(Live);
         Services.AddSingleton<ISessionClient>(Session);
         Services.AddSingleton<ITerminalClient>(Terminal);
+        Services.AddSingleton<IImageClient>(ImageClient);
         Services.AddSingleton<TimeProvider>(Time);
     }
 
@@ -34,6 +35,8 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
     protected ManualTimeProvider Time { get; } = new();
 
     protected FakeTerminalClient Terminal { get; } = new();
+
+    protected FakeImageClient ImageClient { get; } = new();
 
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 
