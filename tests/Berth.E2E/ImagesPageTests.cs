@@ -2,6 +2,7 @@ using Berth.Data.Entities;
 using Berth.Host.Tests;
 using Berth.Testing;
 using Berth.Ui.Model;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -112,5 +113,56 @@ public sealed class ImagesPageTests(Browser browser) : UiTest(browser)
         await ui.Page.GetByTestId("pull-close").ClickAsync();
         await Expect(Row(ui, target)).ToBeVisibleAsync();
         Assert.Empty(ui.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Member_LaunchesAnImageNotOnTheNode_PulledWithProgressThenRuns()
+    {
+        using var registry = LocalRegistry.Start();
+        var target = $"{registry.Host}/e2e/launched:1";
+        await Host.Engine.TagAsync("busybox", target);
+        await Host.Engine.PushAsync(target);
+        await Host.Engine.RemoveImageAsync(target, force: false);
+        await Host.CreateUserAsync("lena", "blue", TeamRole.Member);
+        await using var ui = await OpenAsync();
+        await ui.SignInAsync("lena", "lena-password");
+        await ui.OpenPageAsync("/launch", "Launch a container");
+        await Expect(ui.Page.GetByTestId("launch-quota")).ToContainTextAsync("Containers");
+
+        await ui.Field("launch-image").FillAsync(target);
+        await ui.Field("launch-image").PressAsync("Tab");
+        await Expect(ui.Page.GetByText("pulled before the launch")).ToBeVisibleAsync();
+        await ui.Field("launch-name").FillAsync("e2e-pulled");
+        await ui.Field("launch-command").FillAsync("sleep 600");
+        await ui.Page.GetByTestId("launch-submit").ClickAsync();
+
+        // The pull shows on the form, then the launch lands on the container's page.
+        await Expect(ui.Page.GetByTestId("launch-pull")).ToBeVisibleAsync();
+        await Expect(ui.Page.Locator("#page-title")).ToHaveTextAsync("e2e-pulled", new LocatorAssertionsToHaveTextOptions { Timeout = 60_000 });
+        await Expect(ui.Page.GetByTestId("container-state")).ToHaveTextAsync("running");
+        Assert.True(Host.Engine.HasImage(target));
+        Assert.Empty(ui.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Member_LaunchesAnImageNoRegistryHas_ToldWhyNothingLaunched()
+    {
+        using var registry = LocalRegistry.Start();
+        await Host.CreateUserAsync("lena", "blue", TeamRole.Member);
+        await using var ui = await OpenAsync();
+        await ui.SignInAsync("lena", "lena-password");
+        await ui.OpenPageAsync("/launch", "Launch a container");
+        await Expect(ui.Page.GetByTestId("launch-quota")).ToContainTextAsync("Containers");
+
+        await ui.Field("launch-image").FillAsync($"{registry.Host}/e2e/missing:1");
+        await ui.Field("launch-image").PressAsync("Tab");
+        await ui.Page.GetByTestId("launch-submit").ClickAsync();
+
+        await Expect(ui.Page.GetByTestId("launch-error")).ToContainTextAsync($"Image {registry.Host}/e2e/missing:1 could not be pulled", new LocatorAssertionsToContainTextOptions { Timeout = 60_000 });
+        await Expect(ui.Page.GetByTestId("launch-pull").GetByTestId("pull-state")).ToHaveTextAsync("failed");
+        await Expect(ui.Page.GetByTestId("launch-pull").GetByTestId("pull-error")).ToContainTextAsync("not found");
+        await ui.ScreenshotAsync("launch-pull-failed");
+        await using var db = Host.NewDb();
+        Assert.Equal(0, await db.Containers.CountAsync());
     }
 }

@@ -167,4 +167,85 @@ public sealed class LaunchTests : UiTestContext
         cut.WaitForAssertion(() => Assert.Equal(["You cannot launch from template web: you are not a member or owner of team beta."], Errors(cut)));
         Assert.Empty(cut.FindAll("[data-testid=launch-template]"));
     }
+
+    private static void TypeImage(IRenderedComponent<Launch> cut, string reference)
+    {
+        var input = cut.Find("input[data-testid=launch-image]");
+        input.Input(reference);
+        input.Blur();
+    }
+
+    [Fact]
+    public void Submit_ImageNotOnTheNode_PullsWithProgressThenLaunches()
+    {
+        var cut = RenderLoaded();
+        TypeImage(cut, "registry.test:5000/team/app:1");
+        cut.WaitForAssertion(() => Assert.Contains("pulled before the launch", cut.Markup));
+
+        cut.Find("[data-testid=launch-submit]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(["registry.test:5000/team/app:1"], ImageClient.Pulled));
+        cut.WaitForAssertion(() => Assert.Equal("queued", cut.Find("[data-testid=launch-pull] [data-testid=pull-state]").TextContent.Trim()));
+        Assert.Empty(ContainerClient.Launched);
+
+        ImageClient.PullStates.Enqueue(FakeImageClient.Pull("registry.test:5000/team/app:1", "running", layers: [('1', "downloading", 512, 1024)]));
+        Time.WaitForTimer();
+        Time.Fire();
+        cut.WaitForAssertion(() => Assert.Equal("0 of 1 layers", cut.Find("[data-testid=pull-layers]").TextContent.Trim()));
+        Assert.Contains("Pulling registry.test:5000/team/app:1", cut.Markup);
+        Assert.Empty(ContainerClient.Launched);
+
+        ImageClient.PullStates.Enqueue(FakeImageClient.Pull("registry.test:5000/team/app:1", "done", imageId: "sha256:" + new string('5', 64), layers: [('1', "complete", 1024, 1024)]));
+        Time.Fire();
+
+        cut.WaitForAssertion(() => Assert.Single(ContainerClient.Launched));
+        Assert.Equal("registry.test:5000/team/app:1", ContainerClient.Launched.Single().Image);
+        var launched = ContainerClient.Containers.Single(c => c.Image == "registry.test:5000/team/app:1");
+        cut.WaitForAssertion(() => Assert.EndsWith($"/containers/{launched.Id}", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Submit_PullFails_ShowsWhyAndLaunchesNothing()
+    {
+        var cut = RenderLoaded();
+        TypeImage(cut, "registry.test:5000/nothing:1");
+
+        cut.Find("[data-testid=launch-submit]").Click();
+        cut.WaitForAssertion(() => Assert.Single(ImageClient.Pulled));
+        ImageClient.PullStates.Enqueue(FakeImageClient.Pull("registry.test:5000/nothing:1", "failed", error: "registry.test:5000/nothing: manifest unknown"));
+        Time.WaitForTimer();
+        Time.Fire();
+
+        cut.WaitForAssertion(() => Assert.Equal(["Image registry.test:5000/nothing:1 could not be pulled, so nothing was launched."], Errors(cut)));
+        Assert.Equal("registry.test:5000/nothing: manifest unknown", cut.Find("[data-testid=launch-pull] [data-testid=pull-error]").TextContent.Trim());
+        Assert.Empty(ContainerClient.Launched);
+        Assert.False(cut.Find("[data-testid=launch-submit]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void Submit_PullRefused_ShowsTheRefusalAndLaunchesNothing()
+    {
+        ImageClient.Refusal = new ControlPlaneException(ProblemKind.Forbidden, "ada may not image pull registry.test:5000/x:1");
+        var cut = RenderLoaded();
+        TypeImage(cut, "registry.test:5000/x:1");
+
+        cut.Find("[data-testid=launch-submit]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(["ada may not image pull registry.test:5000/x:1"], Errors(cut)));
+        Assert.Empty(ContainerClient.Launched);
+        Assert.Equal(0, ImageClient.PullReads);
+    }
+
+    [Fact]
+    public void Submit_ListedImageTyped_LaunchesWithoutPulling()
+    {
+        var cut = RenderLoaded();
+        TypeImage(cut, "alpine:3.20");
+
+        cut.Find("[data-testid=launch-submit]").Click();
+
+        cut.WaitForAssertion(() => Assert.Single(ContainerClient.Launched));
+        Assert.Equal("alpine:3.20", ContainerClient.Launched.Single().Image);
+        Assert.Empty(ImageClient.Pulled);
+    }
 }
