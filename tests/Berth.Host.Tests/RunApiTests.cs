@@ -26,6 +26,9 @@ public sealed class RunApiTests : HostTest
         Assert.Equal([other, ok], Ids(await admin.Get("api/v1/runs?exit=ok")));
         Assert.Equal([oom, failed], Ids(await admin.Get("api/v1/runs?exit=failed")));
         Assert.Equal([oom], Ids(await admin.Get("api/v1/runs?exit=oom")));
+        Assert.Equal([failed], Ids(await admin.Get("api/v1/runs?exit=3")));
+        Assert.Equal([other, ok], Ids(await admin.Get("api/v1/runs?exit=0")));
+        Assert.Empty(Ids(await admin.Get("api/v1/runs?exit=42")));
         Assert.Equal([oom, failed, ok], Ids(await admin.Get("api/v1/runs?team=web")));
         Assert.Equal([other], Ids(await admin.Get("api/v1/runs?user=tom")));
         Assert.Empty(Ids(await admin.Get("api/v1/runs?user=nobody")));
@@ -43,6 +46,8 @@ public sealed class RunApiTests : HostTest
 
         await (await mia.GetAsync("api/v1/runs?team=api")).Problem(HttpStatusCode.NotFound);
         await (await admin.GetAsync("api/v1/runs?exit=maybe")).Problem(HttpStatusCode.BadRequest);
+        await (await admin.GetAsync("api/v1/runs?exit=256")).Problem(HttpStatusCode.BadRequest);
+        await (await admin.GetAsync("api/v1/runs?exit=-1")).Problem(HttpStatusCode.BadRequest);
         await (await admin.GetAsync("api/v1/runs?limit=100000")).Problem(HttpStatusCode.BadRequest);
         await (await admin.GetAsync("api/v1/runs?from=yesterday")).Problem(HttpStatusCode.BadRequest);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Berth.ControlPlane.Audit;
 using Berth.ControlPlane.Containers;
 using Berth.ControlPlane.Security;
@@ -41,7 +42,10 @@ public sealed class RunQueries(IDbContextFactory<BerthDbContext> dbFactory, Audi
     {
         ArgumentNullException.ThrowIfNull(caller);
         ReadScope.Range(f.From, f.To);
-        if (f.Exit is not (null or "ok" or "failed" or "oom")) throw ControlPlaneException.Invalid($"exit \"{f.Exit}\" is not valid: use ok, failed or oom");
+        int? exitCode = f.Exit is not (null or "ok" or "failed" or "oom")
+            ? int.TryParse(f.Exit, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code <= 255 ? code
+                : throw ControlPlaneException.Invalid($"exit \"{f.Exit}\" is not valid: use ok, failed, oom or an exit code from 0 to 255")
+            : null;
         var teams = await ReadScope.TeamsAsync(db, audit, caller, t => caller.CanAudit(t) || caller.CanOperate(t), "run.read", "runs", f.Team, cancellationToken).ConfigureAwait(false);
         var runs = db.Runs.AsNoTracking();
         if (teams is not null) runs = runs.Where(r => teams.Contains(r.TeamId));
@@ -58,6 +62,7 @@ public sealed class RunQueries(IDbContextFactory<BerthDbContext> dbFactory, Audi
             "ok" => runs.Where(r => r.ExitCode == 0 && !r.OomKilled),
             "failed" => runs.Where(r => r.ExitCode != null && r.ExitCode != 0 || r.OomKilled),
             "oom" => runs.Where(r => r.OomKilled),
+            _ when exitCode is { } c => runs.Where(r => r.ExitCode == c),
             _ => runs,
         };
         // PostgreSQL's timestamptz takes UTC offsets only.

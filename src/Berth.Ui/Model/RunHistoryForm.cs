@@ -7,9 +7,12 @@ namespace Berth.Ui.Model;
 /// <summary>The History page's filter as typed, and the same filter for the service and for the CSV export link.</summary>
 public sealed class RunHistoryForm
 {
+    /// <summary>The <see cref="Exit"/> that filters by <see cref="ExitCode"/>.</summary>
+    public const string OneCode = "code";
+
     /// <summary>The ways a run ended that the service filters by, with their labels.</summary>
     public static readonly IReadOnlyList<(string Value, string Label)> Exits =
-        [("ok", "ok (exit 0)"), ("failed", "failed (non-zero, signal or OOM)"), ("oom", "killed by OOM")];
+        [("ok", "ok (exit 0)"), ("failed", "failed (non-zero, signal or OOM)"), ("oom", "killed by OOM"), (OneCode, "one exit code…")];
 
     public string? Team { get; set; }
 
@@ -17,8 +20,11 @@ public sealed class RunHistoryForm
 
     public string? Image { get; set; }
 
-    /// <summary>ok, failed, oom, or null for any.</summary>
+    /// <summary>ok, failed, oom, <see cref="OneCode"/>, or null for any.</summary>
     public string? Exit { get; set; }
+
+    /// <summary>The exit code runs ended with, when <see cref="Exit"/> is <see cref="OneCode"/>.</summary>
+    public int? ExitCode { get; set; }
 
     /// <summary>The first day (UTC) of the runs' start.</summary>
     public DateTime? From { get; set; }
@@ -27,7 +33,9 @@ public sealed class RunHistoryForm
     public DateTime? To { get; set; }
 
     public RunFilter ToFilter()
-        => new(Blank(Team), Blank(User), Blank(Image), Blank(Exit), UtcDays.Start(From), UtcDays.EndOf(To));
+        => new(Blank(Team), Blank(User), Blank(Image), ExitFilter(), UtcDays.Start(From), UtcDays.EndOf(To));
+
+    private string? ExitFilter() => Exit == OneCode ? ExitCode?.ToString(CultureInfo.InvariantCulture) : Blank(Exit);
 
     /// <summary>The link that downloads the same runs as CSV.</summary>
     public string CsvHref()

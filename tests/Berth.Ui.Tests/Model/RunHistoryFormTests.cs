@@ -41,6 +41,14 @@ public sealed class RunHistoryFormTests
         Assert.Equal("/api/v1/runs.csv", new RunHistoryForm().CsvHref());
     }
 
+    [Theory]
+    [InlineData("code", 137, "137")]
+    [InlineData("code", null, null)]
+    [InlineData("failed", 137, "failed")]
+    [InlineData(null, 3, null)]
+    public void ToFilter_ExitChoice_OneCodeOnlyWhenChosen(string? exit, int? code, string? expected)
+        => Assert.Equal(expected, new RunHistoryForm { Exit = exit, ExitCode = code }.ToFilter().Exit);
+
     [Fact]
     public void ExitText_EachEnding_CodeSignalOomOrDash()
     {

@@ -71,6 +71,23 @@ public sealed class HistoryTests : UiTestContext
     }
 
     [Fact]
+    public void Apply_OneExitCodeChosen_SendsTheCode()
+    {
+        RenderProviders();
+        var cut = Render<History>();
+        cut.WaitForAssertion(() => Assert.Single(History.Filters));
+        Assert.Empty(cut.FindAll("input[data-testid=history-exit-code]"));
+
+        cut.InvokeAsync(() => cut.FindComponent<MudBlazor.MudSelect<string>>().Instance.ValueChanged.InvokeAsync(RunHistoryForm.OneCode));
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=history-exit-code]").Change("137"));
+        cut.Find("[data-testid=history-apply]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, History.Filters.Count));
+        Assert.Equal("137", History.Filters.Last().Exit);
+        Assert.Equal("/api/v1/runs.csv?exit=137", cut.Find("a[data-testid=history-csv]").GetAttribute("href"));
+    }
+
+    [Fact]
     public void Apply_Refused_ShowsTheServicesMessage()
     {
         History.Failure = new ControlPlaneException(ProblemKind.Forbidden, "ada may not read the runs of red");

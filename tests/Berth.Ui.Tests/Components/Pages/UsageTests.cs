@@ -53,6 +53,7 @@ public sealed class UsageTests : UiTestContext
         RenderProviders();
         var cut = Render<Usage>();
         cut.WaitForAssertion(() => Assert.Single(UsageFigures.Queries));
+        Assert.Equal(["usage-by-team", "usage-range-7d"], Pressed(cut));
 
         cut.Find("[data-testid=usage-by-user]").Click();
         cut.Find("[data-testid=usage-range-24h]").Click();
@@ -64,7 +65,12 @@ public sealed class UsageTests : UiTestContext
         Assert.Equal("ada", cut.Find("[data-testid=usage-row] td").TextContent);
         Assert.Contains("User", cut.Find("[data-testid=usage-table] thead").TextContent);
         Assert.StartsWith("/api/v1/usage.csv?by=user&from=", cut.Find("a[data-testid=usage-csv]").GetAttribute("href"), StringComparison.Ordinal);
+        Assert.Equal(["usage-by-user", "usage-range-24h"], Pressed(cut));
     }
+
+    /// <summary>The choice buttons shown as chosen.</summary>
+    private static string[] Pressed(IRenderedComponent<Usage> cut)
+        => cut.FindAll("[aria-pressed=true]").Select(b => b.GetAttribute("data-testid") ?? "").ToArray();
 
     [Fact]
     public void Custom_NoDaysYet_AsksForThemAndQueriesNothing()
