@@ -29,9 +29,8 @@ mkdir -p "$out"
 work="$(mktemp -d /tmp/berth-bench.XXXXXX)"
 chmod 755 "$work"
 berth=("$BERTH_BIN" --root "$work/run" --data-root "$work/data")
-host_pid=""
 cleanup() {
-    [[ -n "$host_pid" ]] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null
+    [[ -n "${bench_host_pid:-}" ]] && kill "$bench_host_pid" 2>/dev/null && wait "$bench_host_pid" 2>/dev/null
     "${berth[@]}" ps -aq 2>/dev/null | xargs -r "${berth[@]}" rm -f >/dev/null 2>&1 || true
     [[ -n "${BERTH_PG_DATA:-}" ]] && postgres_stop "$BERTH_PG_DATA"
     grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
@@ -39,30 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "starting PostgreSQL and the host (published to a temporary folder)"
-postgres_paths "$work/pg"
-postgres_init "$BERTH_PG_DATA" --no-sync
-pg_port="$(random_free_port)"
-postgres_start "$BERTH_PG_DATA" "$pg_port" "$BERTH_PG_SOCKDIR" fsync=off
-postgres_ensure_db "$pg_port" berth
-export ConnectionStrings__Berth="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=berth"
-dotnet publish src/Berth.Host -c Release -o "$work/host" -nologo -v quiet -tl:off </dev/null
-"$work/host/Berth.Host" migrate >/dev/null
-build_busybox_image_archive "$work/busybox.tar" busybox:latest
-"${berth[@]}" load -q -i "$work/busybox.tar"
-
-url="http://127.0.0.1:$(random_free_port)"
-BERTH_ADMIN_PASSWORD=bench-password Berth__Engine__BerthPath="$BERTH_BIN" Berth__Engine__DataRoot="$work/data" \
-    Berth__Engine__RuntimeRoot="$work/run" Berth__DataDirectory="$work/hostdata" ASPNETCORE_URLS="$url" \
-    "$work/host/Berth.Host" >"$work/host.log" 2>&1 &
-host_pid=$!
-for _ in $(seq 200); do
-    curl -sf "$url/readyz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-curl -sf "$url/readyz" >/dev/null || { tail -20 "$work/host.log"; die "the host did not become ready"; }
-token="$(curl -sf -XPOST "$url/api/v1/auth/token" -H 'content-type: application/json' \
-    -d '{"username":"admin","password":"bench-password"}' | jq -r .token)"
+bench_control_plane "$work"
+url="$bench_url" token="$bench_token"
 post() { curl -sf -XPOST "$url/api/v1/containers" -H "authorization: Bearer $token" -H 'content-type: application/json' -d "$1"; }
 
 log "one busy container (0.2 CPUs) for the container page, and $grid recorded ones for the grid"

@@ -99,6 +99,40 @@ bench_berth() {
     fi
 }
 
+# bench_control_plane WORK: the control plane for a benchmark, all under
+# WORK: a fresh PostgreSQL (BERTH_PG_DATA), the host published to WORK/host and
+# started on a free port over the engine roots WORK/run and WORK/data, which
+# hold busybox:latest (its archive is WORK/busybox.tar). Sets bench_url,
+# bench_token (an admin's, password bench-password) and bench_host_pid; the
+# caller's EXIT trap kills the host and stops PostgreSQL.
+bench_control_plane() {
+    local work="$1" pg_port
+    log "starting PostgreSQL and the host (published to a temporary folder)"
+    postgres_paths "$work/pg"
+    postgres_init "$BERTH_PG_DATA" --no-sync
+    pg_port="$(random_free_port)"
+    postgres_start "$BERTH_PG_DATA" "$pg_port" "$BERTH_PG_SOCKDIR" fsync=off max_connections=300
+    postgres_ensure_db "$pg_port" berth
+    export ConnectionStrings__Berth="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=berth"
+    dotnet publish "$BERTH_REPO/src/Berth.Host" -c Release -o "$work/host" -nologo -v quiet -tl:off </dev/null
+    "$work/host/Berth.Host" migrate >/dev/null
+    build_busybox_image_archive "$work/busybox.tar" busybox:latest
+    "$BERTH_BIN" --root "$work/run" --data-root "$work/data" load -q -i "$work/busybox.tar"
+
+    bench_url="http://127.0.0.1:$(random_free_port)"
+    BERTH_ADMIN_PASSWORD=bench-password Berth__Engine__BerthPath="$BERTH_BIN" Berth__Engine__DataRoot="$work/data" \
+        Berth__Engine__RuntimeRoot="$work/run" Berth__DataDirectory="$work/hostdata" ASPNETCORE_URLS="$bench_url" \
+        "$work/host/Berth.Host" >"$work/host.log" 2>&1 &
+    bench_host_pid=$!
+    for _ in $(seq 200); do
+        curl -sf "$bench_url/readyz" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    curl -sf "$bench_url/readyz" >/dev/null || { tail -20 "$work/host.log"; die "the host did not become ready"; }
+    bench_token="$(curl -sf -XPOST "$bench_url/api/v1/auth/token" -H 'content-type: application/json' \
+        -d '{"username":"admin","password":"bench-password"}' | jq -r .token)"
+}
+
 # hyperfine_rounds WORK ROUNDS PER_ROUND NAME...: the command of each NAME
 # (from the caller's associative array `commands`) in ROUNDS rounds of
 # PER_ROUND runs after one warm-up, the order rotating from round to round
