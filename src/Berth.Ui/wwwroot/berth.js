@@ -59,6 +59,16 @@ window.berth = (function () {
         }
     };
 
+    // The theme the user chose ("dark" or "light"), kept in this browser; null until they choose.
+    const theme = {
+        get: function () {
+            try { return localStorage.getItem("berth.theme"); } catch (e) { return null; }
+        },
+        set: function (value) {
+            try { localStorage.setItem("berth.theme", value); } catch (e) { /* storage refused: the choice lasts this page only */ }
+        }
+    };
+
     return {
         scrollToEnd: function (element) {
             if (element) element.scrollTop = element.scrollHeight;
@@ -89,6 +99,7 @@ window.berth = (function () {
                 document.body.removeChild(area);
             }
         },
-        terminal
+        terminal,
+        theme
     };
 })();
