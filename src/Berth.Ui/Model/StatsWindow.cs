@@ -14,6 +14,9 @@ public sealed record StatsWindow(string Label, TimeSpan Span)
     /// <summary>Most points asked of the database for one window.</summary>
     public const int Points = 300;
 
+    /// <summary>Most times written on a chart's time axis (a label per point would run into one another).</summary>
+    public const int MaxLabels = 8;
+
     /// <summary>How often the points of a database window are read again (the control plane writes usage every 10 s by default).</summary>
     public static readonly TimeSpan RefreshPeriod = TimeSpan.FromSeconds(10);
 
@@ -46,6 +49,17 @@ public sealed record StatsWindow(string Label, TimeSpan Span)
     /// <summary>A point's label on the time axis: seconds for live windows, minutes up to a day, the date too beyond.</summary>
     public string Format(DateTimeOffset time)
         => time.ToLocalTime().ToString(!FromDatabase ? "HH:mm:ss" : Span <= TimeSpan.FromDays(1) ? "HH:mm" : "MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The time axis's labels for points at <paramref name="times"/>: every one when there are at most
+    /// <see cref="MaxLabels"/>, else evenly spaced ones from the oldest on, the others blank.
+    /// </summary>
+    public string[] Labels(IReadOnlyList<DateTimeOffset> times)
+    {
+        ArgumentNullException.ThrowIfNull(times);
+        var every = Math.Max(1, (times.Count + MaxLabels - 1) / MaxLabels);
+        return times.Select((t, i) => i % every == 0 ? Format(t) : "").ToArray();
+    }
 
     /// <summary>
     /// The window's points from the database now, then (for a database window) again every <see cref="RefreshPeriod"/>

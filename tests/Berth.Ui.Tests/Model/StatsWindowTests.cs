@@ -39,4 +39,20 @@ public sealed class StatsWindowTests
         Assert.Equal(local.ToString("HH:mm", CultureInfo.InvariantCulture), Named("24 h").Format(Samples.T0.AddSeconds(7)));
         Assert.Equal(local.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture), Named("7 d").Format(Samples.T0.AddSeconds(7)));
     }
+
+    [Fact]
+    public void Labels_ManyPoints_AtMostEightEvenlySpacedFromTheOldest()
+    {
+        var hour = Named("1 h");
+        var times = Enumerable.Range(0, 300).Select(i => Samples.T0.AddSeconds(12 * i)).ToList();
+
+        var labels = hour.Labels(times);
+
+        Assert.Equal(300, labels.Length);
+        var shown = labels.Select((l, i) => (l, i)).Where(x => x.l.Length > 0).Select(x => x.i).ToList();
+        Assert.Equal([0, 38, 76, 114, 152, 190, 228, 266], shown);
+        Assert.Equal(hour.Format(times[38]), labels[38]);
+        Assert.Equal(times.Take(8).Select(hour.Format), hour.Labels(times.Take(8).ToList()));
+        Assert.Empty(hour.Labels([]));
+    }
 }
