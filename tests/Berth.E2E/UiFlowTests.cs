@@ -1,7 +1,9 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Berth.Data.Entities;
 using Berth.Host.Tests;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -82,6 +84,44 @@ public sealed class UiFlowTests(Browser browser) : UiTest(browser)
         await Expect(ui.Page.GetByTestId("ip-address")).ToHaveTextAsync(new Regex(@"\d+\.\d+\.\d+\.\d+"));
         await Expect(ui.Page.GetByTestId("ports")).ToContainTextAsync($"127.0.0.1:{port}:80");
         await ui.ScreenshotAsync("container-network");
+    }
+
+    [Fact]
+    public async Task ContainerStats_OneHourChosen_ChartsTheUsageOfTheHour()
+    {
+        await using var ui = await SignedInAsync("hanna", "blue", TeamRole.Member);
+        Guid id;
+        using (var hanna = await Host.UserAsync("hanna"))
+        {
+            var launched = await hanna.PostAsJsonAsync("api/v1/containers", new { image = "busybox:latest", name = "e2e-history", command = new[] { "sleep", "600" } });
+            Assert.True(launched.IsSuccessStatusCode, await launched.Content.ReadAsStringAsync());
+            id = (await launched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        }
+        // The usage of the last hour, as the sampler would have written it: 20 % of a core, 24 MiB.
+        await using (var db = Host.NewDb())
+        {
+            var c = await db.Containers.SingleAsync(x => x.Id == id);
+            var now = DateTimeOffset.UtcNow;
+            db.UsageSamples.AddRange(Enumerable.Range(1, 5).Select(i => new UsageSample
+            {
+                ContainerId = id, TeamId = c.TeamId, UserId = c.OwnerId, Time = now.AddMinutes(-10 * i), IntervalSeconds = 10, CpuSeconds = 2,
+                MemoryBytes = 24L << 20, Pids = 1,
+            }));
+            await db.SaveChangesAsync();
+        }
+
+        await ui.OpenPageAsync($"/containers/{id}", "e2e-history");
+        var hour = ui.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "1 h", Exact = true });
+        await ui.ClickUntilVisibleAsync(hour, ui.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "1 h", Exact = true, Pressed = true }));
+
+        var cpu = ui.Page.GetByTestId("chart-cpu");
+        await Expect(cpu.Locator("circle.mud-chart-point").Nth(4)).ToBeAttachedAsync();
+        await Expect(cpu.Locator("text").Filter(new LocatorFilterOptions { HasTextRegex = new Regex(@"^\d\d:\d\d$") }).First).ToBeAttachedAsync();
+        await Expect(ui.Page.GetByTestId("stats-history-memory")).ToContainTextAsync("page cache is not kept in history");
+        await Expect(ui.Page.GetByTestId("stats-no-history")).ToHaveCountAsync(0);
+        await Expect(ui.Page.Locator(".mud-alert")).ToHaveCountAsync(0);
+        await ui.ScreenshotAsync("container-stats-1h");
+        Assert.Empty(ui.ConsoleErrors);
     }
 
     [Fact]

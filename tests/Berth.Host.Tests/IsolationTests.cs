@@ -19,6 +19,7 @@ public sealed class IsolationTests(IsolationFixture f) : IClassFixture<Isolation
         (HttpMethod.Get, $"api/v1/containers/{f.ContainerA}/runs", null, null),
         (HttpMethod.Get, $"api/v1/containers/{f.ContainerA}/events", null, null),
         (HttpMethod.Get, $"api/v1/containers/{f.ContainerA}/logs", null, null),
+        (HttpMethod.Get, $"api/v1/containers/{f.ContainerA}/stats/history", null, null),
         (HttpMethod.Post, "api/v1/containers", """{"image":"busybox","team":"alpha"}""", null),
         (HttpMethod.Post, "api/v1/containers", $$"""{"templateId":"{{f.TemplateA}}"}""", null),
         (HttpMethod.Get, $"api/v1/teams/{f.Alpha}", null, null),

@@ -24,6 +24,12 @@ public sealed class LiveService(IDbContextFactory<BerthDbContext> dbFactory, Nod
     /// <summary>Log batches are sent at most this often.</summary>
     public static readonly TimeSpan LogBatchWindow = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The longest span of stats history read at once (samples are kept <see cref="ControlPlaneOptions.SampleRetentionDays"/>).</summary>
+    public static readonly TimeSpan MaxHistorySpan = TimeSpan.FromDays(31);
+
+    /// <summary>Most points of stats history returned at once.</summary>
+    public const int MaxHistoryPoints = 1000;
+
     /// <summary>The container, when <paramref name="caller"/> may see it.</summary>
     /// <exception cref="ControlPlaneException">Not found, or of a team the caller does not see.</exception>
     public async Task<Container> VisibleAsync(Caller caller, Guid containerId, CancellationToken cancellationToken)
@@ -41,6 +47,41 @@ public sealed class LiveService(IDbContextFactory<BerthDbContext> dbFactory, Nod
         var item = await feed.NextContainerStatsAsync(c.Id, wait, cancellationToken).ConfigureAwait(false)
             ?? throw ControlPlaneException.Conflict($"container {containerId} has no stats yet; try again");
         return item.Value;
+    }
+
+    /// <summary>
+    /// The container's stats history over (<paramref name="from"/>, <paramref name="to"/>] from its usage samples, as
+    /// at most <paramref name="points"/> points oldest first: the span is cut into that many equal buckets, each
+    /// holding the samples whose intervals end in it, summed in the database; buckets with no sample give no point.
+    /// </summary>
+    /// <exception cref="ControlPlaneException">
+    /// Bad range or count (invalid: <paramref name="from"/> not before <paramref name="to"/>, a span over
+    /// <see cref="MaxHistorySpan"/>, points not in 1..<see cref="MaxHistoryPoints"/>), or not visible (not found).
+    /// </exception>
+    public async Task<IReadOnlyList<ContainerStatsPoint>> StatsHistoryAsync(Caller caller, Guid containerId, DateTimeOffset from, DateTimeOffset to, int points, CancellationToken cancellationToken)
+    {
+        if (from >= to) throw ControlPlaneException.Invalid($"from ({from:O}) must be before to ({to:O})");
+        if (to - from > MaxHistorySpan) throw ControlPlaneException.Invalid($"from..to spans {to - from}; at most {MaxHistorySpan.TotalDays} days of history are read at once");
+        if (points is <= 0 or > MaxHistoryPoints) throw ControlPlaneException.Invalid($"points must be 1 to {MaxHistoryPoints} (given: {points})");
+        await VisibleAsync(caller, containerId, cancellationToken).ConfigureAwait(false);
+        var start = from.ToUniversalTime();
+        var end = to.ToUniversalTime();
+        // Bucket k (1..points) holds the intervals that end in (from + (k-1)·w, from + k·w], w = span / points: reckoned
+        // in numeric, exact to the microsecond, so that a sample on a bucket's edge never falls into the next.
+        var spanSeconds = (decimal)(end - start).Ticks / TimeSpan.TicksPerSecond;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var buckets = await db.Database.SqlQuery<HistoryBucket>($"""
+            SELECT max("Time") AS "Time", sum("IntervalSeconds") AS "Seconds", sum("CpuSeconds") AS "CpuSeconds",
+                   sum("MemoryBytes"::double precision * "IntervalSeconds") AS "MemoryByteSeconds", max("Pids") AS "Pids",
+                   sum("IoReadBytes")::double precision AS "IoReadBytes", sum("IoWriteBytes")::double precision AS "IoWriteBytes"
+            FROM usage_samples
+            WHERE "ContainerId" = {containerId} AND "Time" > {start} AND "Time" <= {end}
+            GROUP BY ceil(extract(epoch FROM "Time" - {start}) * {points} / {spanSeconds})
+            HAVING sum("IntervalSeconds") > 0
+            ORDER BY 1
+            """).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return buckets.Select(b => new ContainerStatsPoint(b.Time, Math.Round(b.Seconds, 3), Math.Round(b.CpuSeconds / b.Seconds * 100, 2),
+            (long)(b.MemoryByteSeconds / b.Seconds), b.Pids, Math.Round(b.IoReadBytes / b.Seconds, 1), Math.Round(b.IoWriteBytes / b.Seconds, 1))).ToList();
     }
 
     /// <summary>The container's processes now.</summary>
@@ -168,4 +209,7 @@ public sealed class LiveService(IDbContextFactory<BerthDbContext> dbFactory, Nod
             return last;
         };
     }
+
+    /// <summary>The sums of one bucket of usage samples, as the history query reads them.</summary>
+    private sealed record HistoryBucket(DateTimeOffset Time, double Seconds, double CpuSeconds, double MemoryByteSeconds, long Pids, double IoReadBytes, double IoWriteBytes);
 }

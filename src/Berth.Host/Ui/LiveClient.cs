@@ -26,6 +26,9 @@ public sealed class LiveClient(ISessionClient session, LiveService live, LiveFee
         await foreach (var item in feed.SubscribeContainerStatsAsync(id, cancellationToken).ConfigureAwait(false)) yield return item.Value;
     }
 
+    public async Task<IReadOnlyList<ContainerStatsPoint>> StatsHistoryAsync(Guid id, DateTimeOffset from, DateTimeOffset to, int points, CancellationToken cancellationToken)
+        => await live.StatsHistoryAsync(await session.CallerAsync(cancellationToken).ConfigureAwait(false), id, from, to, points, cancellationToken).ConfigureAwait(false);
+
     public async IAsyncEnumerable<HostStatsSample> HostStatsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var caller = await session.CallerAsync(cancellationToken).ConfigureAwait(false);

@@ -15,6 +15,12 @@ public interface ILiveClient
 
     IAsyncEnumerable<ContainerStatsSample> ContainerStatsAsync(Guid id, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The container's stats history over (<paramref name="from"/>, <paramref name="to"/>] from the database, as at
+    /// most <paramref name="points"/> points oldest first (see <see cref="ContainerStatsPoint"/>).
+    /// </summary>
+    Task<IReadOnlyList<ContainerStatsPoint>> StatsHistoryAsync(Guid id, DateTimeOffset from, DateTimeOffset to, int points, CancellationToken cancellationToken);
+
     IAsyncEnumerable<HostStatsSample> HostStatsAsync(CancellationToken cancellationToken);
 
     /// <summary>Counts by state of the containers the user sees, now and on each change.</summary>

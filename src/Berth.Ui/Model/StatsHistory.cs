@@ -4,11 +4,12 @@ namespace Berth.Ui.Model;
 
 /// <summary>
 /// The samples of one container's live stats kept for its charts: the newest <see cref="Capacity"/>, oldest first,
-/// and the series of the chosen window.
+/// and the series of the chosen window; before them, the points the database had when the page opened.
 /// </summary>
 public sealed class StatsHistory(int capacity = 900)
 {
     private readonly LinkedList<ContainerStatsSample> _samples = new();
+    private IReadOnlyList<ContainerStatsPoint> _seed = [];
 
     public int Capacity { get; } = capacity > 0 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity));
 
@@ -34,5 +35,24 @@ public sealed class StatsHistory(int capacity = 900)
         if (_samples.Last is not { } last) return [];
         var from = last.Value.Time - window;
         return _samples.Where(s => s.Time > from).ToList();
+    }
+
+    /// <summary>Keeps <paramref name="points"/> (from the database, oldest first) to chart before the live samples.</summary>
+    public void Seed(IReadOnlyList<ContainerStatsPoint> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        _seed = points;
+    }
+
+    /// <summary>
+    /// The seeded points of the last <paramref name="window"/> before the latest sample (or point, while no sample has
+    /// come) that are older than the first sample kept, oldest first: what the samples of <see cref="Window"/> follow.
+    /// </summary>
+    public IReadOnlyList<ContainerStatsPoint> SeededWindow(TimeSpan window)
+    {
+        if (_seed.Count == 0) return [];
+        var end = _samples.Last?.Value.Time ?? _seed[^1].Time;
+        var before = _samples.First?.Value.Time ?? DateTimeOffset.MaxValue;
+        return _seed.Where(p => p.Time > end - window && p.Time < before).ToList();
     }
 }

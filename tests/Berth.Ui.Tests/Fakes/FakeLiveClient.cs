@@ -7,7 +7,10 @@ using Berth.Ui.Model;
 
 namespace Berth.Ui.Tests.Fakes;
 
-/// <summary>Live streams a test pushes into through channels; the latest stats and the kills sent are kept for asserting.</summary>
+/// <summary>
+/// Live streams a test pushes into through channels; stats history answered by <see cref="History"/>; the latest
+/// stats, the kills sent and the history asked for are kept for asserting.
+/// </summary>
 public sealed class FakeLiveClient : ILiveClient
 {
     public Channel<ContainerStatsSample> Stats { get; } = Channel.CreateUnbounded<ContainerStatsSample>();
@@ -27,6 +30,11 @@ public sealed class FakeLiveClient : ILiveClient
 
     public ConcurrentQueue<Guid> StreamsOpened { get; } = new();
 
+    /// <summary>What <see cref="StatsHistoryAsync"/> answers for a range (none by default); a test makes it throw to fail the call.</summary>
+    public Func<DateTimeOffset, DateTimeOffset, IReadOnlyList<ContainerStatsPoint>> History { get; set; } = (_, _) => [];
+
+    public ConcurrentQueue<(Guid Id, DateTimeOffset From, DateTimeOffset To, int Points)> HistoryAsked { get; } = new();
+
     public IReadOnlyDictionary<Guid, ContainerStatsSample> LatestStats(IEnumerable<Guid> ids)
         => ids.Where(Latest.ContainsKey).ToDictionary(id => id, id => Latest[id]);
 
@@ -34,6 +42,12 @@ public sealed class FakeLiveClient : ILiveClient
     {
         StreamsOpened.Enqueue(id);
         return ReadAsync(Stats, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ContainerStatsPoint>> StatsHistoryAsync(Guid id, DateTimeOffset from, DateTimeOffset to, int points, CancellationToken cancellationToken)
+    {
+        HistoryAsked.Enqueue((id, from, to, points));
+        return Task.FromResult(History(from, to));
     }
 
     public IAsyncEnumerable<HostStatsSample> HostStatsAsync(CancellationToken cancellationToken) => ReadAsync(Host, cancellationToken);

@@ -1,10 +1,15 @@
 namespace Berth.Ui.Tests.Fakes;
 
-/// <summary>A clock whose timers fire only when the test calls <see cref="Fire"/>.</summary>
+/// <summary>A clock whose timers fire only when the test calls <see cref="Fire"/>, and whose time is <see cref="Now"/> once a test sets it.</summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly List<ManualTimer> _timers = [];
     private readonly TaskCompletionSource _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The time the clock tells; the system's while null.</summary>
+    public DateTimeOffset? Now { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => Now ?? base.GetUtcNow();
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {

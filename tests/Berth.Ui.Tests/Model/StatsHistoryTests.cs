@@ -1,3 +1,4 @@
+using Berth.ControlPlane.Live;
 using Berth.Ui.Model;
 using Berth.Ui.Tests.Fakes;
 
@@ -8,6 +9,8 @@ public sealed class StatsHistoryTests
     private static readonly Guid Id = Guid.NewGuid();
 
     private static DateTimeOffset At(int seconds) => Samples.T0.AddSeconds(seconds);
+
+    private static ContainerStatsPoint Point(DateTimeOffset time) => new(time, 10, 1, 1048576, 1, 0, 0);
 
     [Fact]
     public void Add_PastCapacity_KeepsNewest()
@@ -58,6 +61,22 @@ public sealed class StatsHistoryTests
     {
         Assert.Empty(new StatsHistory().Window(TimeSpan.FromMinutes(1)));
         Assert.Null(new StatsHistory().Latest);
+    }
+
+    [Fact]
+    public void SeededWindow_PointsAroundTheSamples_OnlyThoseOfTheWindowOlderThanTheFirstSample()
+    {
+        var h = new StatsHistory();
+        h.Seed([Point(At(-100)), Point(At(-50)), Point(At(-10)), Point(At(5))]);
+
+        Assert.Equal([At(-50), At(-10), At(5)], h.SeededWindow(TimeSpan.FromMinutes(1)).Select(p => p.Time));
+
+        h.Add(Samples.Stats(Id, At(0)));
+        h.Add(Samples.Stats(Id, At(20)));
+
+        Assert.Equal([At(-10)], h.SeededWindow(TimeSpan.FromMinutes(1)).Select(p => p.Time));
+        Assert.Equal([At(-100), At(-50), At(-10)], h.SeededWindow(TimeSpan.FromMinutes(5)).Select(p => p.Time));
+        Assert.Empty(new StatsHistory().SeededWindow(TimeSpan.FromMinutes(1)));
     }
 
     [Fact]
