@@ -96,6 +96,24 @@ public sealed partial class UiSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Presses Tab until <paramref name="target"/> has the focus, at most <paramref name="presses"/> times; fails
+    /// naming what got the focus on the way.
+    /// </summary>
+    public async Task TabToAsync(ILocator target, int presses = 40)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        await Assertions.Expect(target).ToBeAttachedAsync();
+        var passed = new List<string>();
+        for (var i = 0; i < presses; i++)
+        {
+            await Page.Keyboard.PressAsync("Tab");
+            if (await target.EvaluateAsync<bool>("e => e === document.activeElement")) return;
+            passed.Add(await Page.EvaluateAsync<string>("() => { const e = document.activeElement; return e.tagName + ' ' + (e.getAttribute('aria-label') ?? e.innerText ?? '').trim().slice(0, 30); }"));
+        }
+        Assert.Fail($"{presses} presses of Tab never reached {target}; the focus went to: {string.Join(" | ", passed)}");
+    }
+
     /// <summary>Clicks <paramref name="button"/> in the open confirmation dialog.</summary>
     public async Task ConfirmAsync(string button)
         => await Page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = button, Exact = true }).ClickAsync();

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Berth.Data.Entities;
 using Berth.Host.Tests;
 
@@ -16,7 +18,10 @@ public abstract class UiTest(Browser browser) : IClassFixture<Browser>, IAsyncLi
     public async Task DisposeAsync() => await Host.DisposeAsync();
 
     /// <summary>A new tab of its own (cookies apart) on the test's host, signed out.</summary>
-    protected Task<UiSession> OpenAsync() => UiSession.OpenAsync(browser, Host.BaseAddress);
+    protected Task<UiSession> OpenAsync() => OpenAsync(Host.BaseAddress);
+
+    /// <summary>A new tab of its own, signed out, whose pages are served from <paramref name="baseAddress"/> (a relay to the host).</summary>
+    protected Task<UiSession> OpenAsync(Uri baseAddress) => UiSession.OpenAsync(browser, baseAddress);
 
     /// <summary>A new tab signed in as <paramref name="user"/> through the sign-in form.</summary>
     protected async Task<UiSession> SignedInAsync(string user, string password)
@@ -39,5 +44,14 @@ public abstract class UiTest(Browser browser) : IClassFixture<Browser>, IAsyncLi
     {
         await Host.CreateUserAsync(user, team, role);
         return await SignedInAsync(user, user + "-password");
+    }
+
+    /// <summary>Launches a busybox container named <paramref name="name"/> running <c>sleep 600</c> as <paramref name="user"/> through the API; returns its id.</summary>
+    protected async Task<Guid> LaunchBusyboxAsync(string user, string name)
+    {
+        using var client = await Host.UserAsync(user);
+        var launched = await client.PostAsJsonAsync("api/v1/containers", new { image = "busybox:latest", name, command = new[] { "sleep", "600" } });
+        Assert.True(launched.IsSuccessStatusCode, await launched.Content.ReadAsStringAsync());
+        return (await launched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
 }

@@ -10,10 +10,17 @@ namespace Berth.Ui.Components.Controls;
 public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
 {
     private readonly CancellationTokenSource _disposed = new();
+    private readonly CancellationToken _lifetime;
     private readonly List<Task> _streams = [];
 
-    /// <summary>Cancelled when the component goes away.</summary>
-    protected CancellationToken Lifetime => _disposed.Token;
+    protected LiveComponentBase() => _lifetime = _disposed.Token;
+
+    /// <summary>
+    /// Cancelled when the component goes away. It stays readable after: a page left while it still loads goes on
+    /// past its await, and then its next call fails as cancelled (which Blazor ignores), not as disposed (which
+    /// would end the circuit).
+    /// </summary>
+    protected CancellationToken Lifetime => _lifetime;
 
     /// <summary>The last stream failure, for the page to show; null while all is well.</summary>
     protected string? LiveError { get; private set; }
@@ -23,7 +30,7 @@ public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(apply);
-        var token = until.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token, until).Token : _disposed.Token;
+        var token = until.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_lifetime, until).Token : _lifetime;
         _streams.RemoveAll(t => t.IsCompleted);
         _streams.Add(Task.Run(async () =>
         {
