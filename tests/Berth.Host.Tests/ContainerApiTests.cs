@@ -71,6 +71,18 @@ public sealed class ContainerApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Launch_NameWithUnderscore_RunsWithTheNameAsHostnameDashed()
+    {
+        using var admin = await _host.AdminAsync();
+
+        var created = await admin.Launch(new { image = "busybox", name = "web_1", command = new[] { "sh", "-c", "echo host=$(hostname); exec sleep 1000" } });
+
+        Assert.Equal("running", created.Str("state"));
+        Assert.Equal("web_1", created.Str("name"));
+        await HostHarness.WaitUntilAsync(async () => (await admin.GetStringAsync($"api/v1/containers/{created.Str("id")}/logs")).Contains("host=web-1", StringComparison.Ordinal), "the container's hostname in its log");
+    }
+
+    [Fact]
     public async Task Launch_UserNamespace_AutoByDefaultAndHostWhenAsked()
     {
         using var admin = await _host.AdminAsync();

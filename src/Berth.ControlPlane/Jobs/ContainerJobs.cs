@@ -236,7 +236,8 @@ public sealed class ContainerJobs(
         }
     }
 
-    private static string HostnameOf(Container c) => c.Name.Length <= 63 ? c.Name : c.Name[..63];
+    /// <summary>The container's name as a hostname: names may hold '_', which hostnames may not ("web_1" runs as "web-1").</summary>
+    private static string HostnameOf(Container c) => (c.Name.Length <= 63 ? c.Name : c.Name[..63]).Replace('_', '-');
 
     /// <summary>The engine's options for a control-plane container.</summary>
     public static RunOptions ToRunOptions(Container c)
