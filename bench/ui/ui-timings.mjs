@@ -80,7 +80,7 @@ for (let i = 0; i < rounds; i++) {
   await page.waitForFunction(f => document.querySelector("[data-testid=containers-grid] tbody tr")?.textContent !== f, first, { polling: "raf" });
   paging.push(Date.now() - start);
 }
-const rows = await page.locator("[data-testid=containers-grid]").evaluate(() => document.querySelector(".mud-table-page-number-information")?.textContent ?? "");
+const rows = await page.locator("[data-testid=containers-grid]").evaluate(() => (document.querySelector(".mud-table-pagination")?.innerText ?? "").replace(/\s+/g, " "));
 
 await browser.close();
 console.log(JSON.stringify({
