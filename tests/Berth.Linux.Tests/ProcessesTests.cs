@@ -97,8 +97,17 @@ public sealed class ProcessesTests
                 Path = "/bin/sleep", Args = ["sleep", "60"], Env = [], Fds = new Dictionary<int, int> { [write] = 5 },
             });
 
-            var seen = OpenFds($"/proc/{child.Pid}/fd").Order().ToList();
-            var described = string.Join(", ", seen.Select(fd => $"{fd}->{new FileInfo($"/proc/{child.Pid}/fd/{fd}").LinkTarget}"));
+            // Read until it holds steady: while the child starts (before and during exec) it may hold a descriptor
+            // for a moment. A leaked one stays, and fails the test all the same.
+            List<int> seen = [];
+            var described = "";
+            for (var attempt = 0; attempt < 40; attempt++)
+            {
+                seen = OpenFds($"/proc/{child.Pid}/fd").Order().ToList();
+                described = string.Join(", ", seen.Select(fd => $"{fd}->{new FileInfo($"/proc/{child.Pid}/fd/{fd}").LinkTarget}"));
+                if (seen.SequenceEqual([0, 1, 2, 5])) break;
+                Thread.Sleep(50);
+            }
             Assert.True(seen.SequenceEqual([0, 1, 2, 5]), $"the child holds {described}");
         }
         finally
