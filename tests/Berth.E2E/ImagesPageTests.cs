@@ -14,6 +14,16 @@ public sealed class ImagesPageTests(Browser browser) : UiTest(browser)
     private ILocator Row(UiSession ui, string reference)
         => ui.Page.GetByTestId("images-grid").Locator("tbody tr").Filter(new LocatorFilterOptions { Has = ui.Page.GetByTestId("image-reference").GetByText(reference, new LocatorGetByTextOptions { Exact = true }) });
 
+    /// <summary>Busybox pushed to <paramref name="registry"/> as <paramref name="name"/>, a name the node then forgets; the full reference.</summary>
+    private async Task<string> InRegistryOnlyAsync(LocalRegistry registry, string name)
+    {
+        var target = $"{registry.Host}/{name}";
+        await Host.Engine.TagAsync("busybox", target);
+        await Host.Engine.PushAsync(target);
+        await Host.Engine.RemoveImageAsync(target, force: false);
+        return target;
+    }
+
     [Fact]
     public async Task Admin_UploadInspectRemove_PageAndEngineAgree()
     {
@@ -87,15 +97,10 @@ public sealed class ImagesPageTests(Browser browser) : UiTest(browser)
     public async Task Member_PullFromLocalRegistry_ProgressToDone_Listed()
     {
         using var registry = LocalRegistry.Start();
-        var target = $"{registry.Host}/e2e/shell:1";
-        await Host.Engine.TagAsync("busybox", target);
-        await Host.Engine.PushAsync(target);
+        var target = await InRegistryOnlyAsync(registry, "e2e/shell:1");
         // Nothing of it stays on the node: the pull downloads its layer.
-        await Host.Engine.RemoveImageAsync(target, force: false);
         await Host.Engine.RemoveImageAsync("busybox", force: false);
-        await Host.CreateUserAsync("paul", "blue", TeamRole.Member);
-        await using var ui = await OpenAsync();
-        await ui.SignInAsync("paul", "paul-password");
+        await using var ui = await SignedInAsync("paul", "blue", TeamRole.Member);
         await ui.OpenPageAsync("/images", "Images");
         await Expect(ui.Page.GetByTestId("images-empty")).ToBeVisibleAsync();
 
@@ -119,13 +124,8 @@ public sealed class ImagesPageTests(Browser browser) : UiTest(browser)
     public async Task Member_LaunchesAnImageNotOnTheNode_PulledWithProgressThenRuns()
     {
         using var registry = LocalRegistry.Start();
-        var target = $"{registry.Host}/e2e/launched:1";
-        await Host.Engine.TagAsync("busybox", target);
-        await Host.Engine.PushAsync(target);
-        await Host.Engine.RemoveImageAsync(target, force: false);
-        await Host.CreateUserAsync("lena", "blue", TeamRole.Member);
-        await using var ui = await OpenAsync();
-        await ui.SignInAsync("lena", "lena-password");
+        var target = await InRegistryOnlyAsync(registry, "e2e/launched:1");
+        await using var ui = await SignedInAsync("lena", "blue", TeamRole.Member);
         await ui.OpenPageAsync("/launch", "Launch a container");
         await Expect(ui.Page.GetByTestId("launch-quota")).ToContainTextAsync("Containers");
 
@@ -148,9 +148,7 @@ public sealed class ImagesPageTests(Browser browser) : UiTest(browser)
     public async Task Member_LaunchesAnImageNoRegistryHas_ToldWhyNothingLaunched()
     {
         using var registry = LocalRegistry.Start();
-        await Host.CreateUserAsync("lena", "blue", TeamRole.Member);
-        await using var ui = await OpenAsync();
-        await ui.SignInAsync("lena", "lena-password");
+        await using var ui = await SignedInAsync("lena", "blue", TeamRole.Member);
         await ui.OpenPageAsync("/launch", "Launch a container");
         await Expect(ui.Page.GetByTestId("launch-quota")).ToContainTextAsync("Containers");
 
